@@ -1,0 +1,20 @@
+import type { Role } from "./roles";
+
+/** Who is acting: a signed-in operator, an API key, or the system itself (start-up, CLI). */
+export type Actor =
+  | { kind: "operator"; id: string; email: string; role: Role }
+  | { kind: "api_key"; id: string; keyId: string; role: Role }
+  | { kind: "system"; role: "admin"; label: string };
+
+export function actorLabel(actor: Actor): string {
+  switch (actor.kind) {
+    case "operator":
+      return `operator:${actor.email}`;
+    case "api_key":
+      return `api_key:${actor.keyId}`;
+    case "system":
+      return `system:${actor.label}`;
+  }
+}
+
+export const SYSTEM_ACTOR = (label: string): Actor => ({ kind: "system", role: "admin", label });

@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { isValidHost } from "./host";
+
+/**
+ * The one schema for channel input, used by the browser form (react-hook-form resolver) and by
+ * the server (REST API and service). Error messages are catalogue keys under "errors." so the
+ * form shows them in the operator's language and the REST API answers them in English.
+ * Nothing in this file may import Node modules: it runs in the browser too.
+ */
+export const CMPP_PROVIDERS = ["china_mobile", "china_unicom", "china_telecom", "other"] as const;
+export type CmppProvider = (typeof CMPP_PROVIDERS)[number];
+export const CMPP_VERSIONS = ["2.0", "3.0"] as const;
+
+export const CMPP_DEFAULTS = {
+  version: "3.0" as const,
+  serviceId: "",
+  tpsPerConnection: 100,
+  connections: 1,
+};
+
+const name = z
+  .string({ error: "errors.name_required" })
+  .trim()
+  .min(1, { error: "errors.name_required" })
+  .max(64, { error: "errors.name_too_long" });
+
+/** A JSMS AppKey and MasterSecret are both 24 hexadecimal characters (Jiguang app settings page). */
+const JIGUANG_KEY = /^[0-9a-f]{24}$/i;
+
+/**
+ * A secret field. On create it must be given; on update an empty or missing value means
+ * "keep the stored one" (the form never receives the secret, so it cannot send it back).
+ */
+function secretField(pattern: RegExp | null, requiredKey: string, formatKey: string, required: boolean) {
+  const base = z.string({ error: requiredKey }).trim().max(128, { error: formatKey });
+  const checked = base.refine((v) => v === "" || pattern === null || pattern.test(v), { error: formatKey });
+  if (required) return checked.refine((v) => v !== "", { error: requiredKey });
+  return checked.optional();
+}
+
+const integer = (min: number, max: number, key: string) =>
+  z.coerce
+    .number({ error: key })
+    .refine((v) => Number.isInteger(v) && v >= min && v <= max, { error: key });
+
+function buildSchemas(required: boolean) {
+  const jsms = z.object({
+    type: z.literal("jsms"),
+    name,
+    appKey: secretField(JIGUANG_KEY, "errors.app_key_required", "errors.app_key_format", required),
+    masterSecret: secretField(JIGUANG_KEY, "errors.master_secret_required", "errors.master_secret_format", required),
+  });
+  const cmpp = z.object({
+    type: z.literal("cmpp"),
+    name,
+    provider: z.enum(CMPP_PROVIDERS, { error: "errors.provider_invalid" }),
+    host: z
+      .string({ error: "errors.host_required" })
+      .trim()
+      .min(1, { error: "errors.host_required" })
+      .refine(isValidHost, { error: "errors.host_invalid" }),
+    port: integer(1, 65535, "errors.port_range"),
+    // CMPP Source_Addr is 6 octets: the SP's enterprise code (SP_Id).
+    account: z
+      .string({ error: "errors.account_required" })
+      .trim()
+      .min(1, { error: "errors.account_required" })
+      .regex(/^[0-9A-Za-z]{1,6}$/, { error: "errors.account_format" }),
+    password: secretField(/^[\x20-\x7e]{1,64}$/, "errors.password_required", "errors.password_format", required),
+    // Src_Id is 21 octets of digits: the access number (and any extension the SP appends).
+    accessNumber: z
+      .string({ error: "errors.access_number_required" })
+      .trim()
+      .min(1, { error: "errors.access_number_required" })
+      .regex(/^\d{1,21}$/, { error: "errors.access_number_format" }),
+    connections: integer(1, 64, "errors.connections_range"),
+    version: z.enum(CMPP_VERSIONS, { error: "errors.version_invalid" }).default(CMPP_DEFAULTS.version),
+    // Service_Id is 10 octets.
+    serviceId: z
+      .string()
+      .trim()
+      .regex(/^[0-9A-Za-z_.-]{0,10}$/, { error: "errors.service_id_format" })
+      .default(CMPP_DEFAULTS.serviceId),
+    tpsPerConnection: integer(1, 10000, "errors.tps_range").default(CMPP_DEFAULTS.tpsPerConnection),
+  });
+  return { jsms, cmpp, any: z.discriminatedUnion("type", [jsms, cmpp], { error: "errors.type_invalid" }) };
+}
+
+const createSchemas = buildSchemas(true);
+const updateSchemas = buildSchemas(false);
+
+/** POST /api/v1/channels and the "new channel" form. */
+export const channelCreateSchema = createSchemas.any;
+/** The edit form and the merged result of PATCH: secrets may be left empty to keep them. */
+export const channelUpdateSchema = updateSchemas.any;
+
+export type ChannelCreateInput = z.infer<typeof channelCreateSchema>;
+export type ChannelUpdateInput = z.infer<typeof channelUpdateSchema>;
+export type ChannelFormValues = z.input<typeof channelCreateSchema>;
+export type ChannelType = ChannelCreateInput["type"];
+
+/** Secret field names per channel type: what gets sealed and never sent back. */
+export const SECRET_FIELDS = {
+  jsms: ["appKey", "masterSecret"],
+  cmpp: ["password"],
+} as const satisfies Record<ChannelType, readonly string[]>;

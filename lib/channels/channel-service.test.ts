@@ -1,0 +1,139 @@
+import crypto from "node:crypto";
+import { eq } from "drizzle-orm";
+import { expect, it } from "vitest";
+import { describeEachDb } from "@/lib/db/test-databases";
+import { channels, sends, auditLog } from "@/lib/db/schema";
+import { SYSTEM_ACTOR } from "@/lib/auth/actor";
+import { DomainError } from "@/lib/util/errors";
+import {
+  createChannel,
+  deleteChannel,
+  getChannel,
+  listChannels,
+  loadChannelForSending,
+  updateChannel,
+  type ChannelContext,
+} from "./channel-service";
+
+const actor = SYSTEM_ACTOR("test");
+const jsmsInput = { type: "jsms", name: "Marketing", appKey: "dd1066407b044738b6479275", masterSecret: "2b38ce69b1de2a7fa95706ea" };
+const cmppInput = {
+  type: "cmpp",
+  name: "Carrier A",
+  provider: "china_mobile",
+  host: "10.1.2.3",
+  port: 7890,
+  account: "901234",
+  password: "s3cret!",
+  accessNumber: "1065712345",
+  connections: 4,
+};
+
+async function errorOf(promise: Promise<unknown>): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error("expected a DomainError");
+}
+
+describeEachDb("channel service", (t) => {
+  const ctx = (): ChannelContext => ({ db: t.db, sealKey: crypto.randomBytes(32), publicUrl: "https://sms.example.com" });
+  let c: ChannelContext;
+
+  it("creates a JSMS channel with a key, a callback URL and no secret in its view", async () => {
+    c = ctx();
+    const view = await createChannel(c, actor, jsmsInput);
+    expect(view.channelKey).toMatch(/^[a-z0-9]{10}$/);
+    expect(view.type).toBe("jsms");
+    if (view.type !== "jsms") throw new Error("type");
+    expect(view.callbackUrl).toBe(`https://sms.example.com/api/jsms/callback/${view.channelKey}`);
+    expect(view.warnings).toEqual([]);
+    const json = JSON.stringify(view);
+    expect(json).not.toContain(jsmsInput.masterSecret);
+    expect(json).not.toContain(jsmsInput.appKey);
+    // At rest the secrets are sealed, not stored in clear.
+    const [row] = await t.db.select().from(channels).where(eq(channels.channelKey, view.channelKey));
+    expect(row!.sealedSecrets).not.toContain(jsmsInput.masterSecret);
+    expect(JSON.stringify(row!.config)).not.toContain(jsmsInput.masterSecret);
+    const loaded = await loadChannelForSending(c, view.channelKey);
+    expect(loaded.secrets).toEqual({ appKey: jsmsInput.appKey, masterSecret: jsmsInput.masterSecret });
+  });
+
+  it("creates a CMPP channel on port 7890 with the port warning and defaults", async () => {
+    const view = await createChannel(c, actor, cmppInput);
+    expect(view.warnings).toEqual([expect.objectContaining({ code: "port_needs_approval" })]);
+    expect(view.config).toMatchObject({ port: 7890, version: "3.0", tpsPerConnection: 100, passwordSet: true, connections: 4 });
+    expect(JSON.stringify(view)).not.toContain("s3cret!");
+    const quiet = await createChannel(c, actor, { ...cmppInput, name: "Carrier B", port: 443 });
+    expect(quiet.warnings).toEqual([]);
+  });
+
+  it("refuses a duplicate name (any case) with 409 and saves nothing", async () => {
+    const before = (await listChannels(c)).length;
+    const error = await errorOf(createChannel(c, actor, { ...jsmsInput, name: "marketing" }));
+    expect(error.status).toBe(409);
+    expect(error.code).toBe("channel_name_taken");
+    expect((await listChannels(c)).length).toBe(before);
+  });
+
+  it("names every bad field with its rule", async () => {
+    const error = await errorOf(
+      createChannel(c, actor, { ...cmppInput, name: "Bad", host: "999.1.1.1", port: 70000, connections: 65, accessNumber: "10657abc", password: "" }),
+    );
+    expect(error.status).toBe(400);
+    const byPath = Object.fromEntries(error.details.map((d) => [d.path, d.message]));
+    expect(byPath).toMatchObject({
+      host: "errors.host_invalid",
+      port: "errors.port_range",
+      connections: "errors.connections_range",
+      accessNumber: "errors.access_number_format",
+      password: "errors.password_required",
+    });
+    const jsms = await errorOf(createChannel(c, actor, { type: "jsms", name: "J", appKey: "xyz", masterSecret: "" }));
+    expect(jsms.details.map((d) => d.path).sort()).toEqual(["appKey", "masterSecret"]);
+  });
+
+  it("keeps secrets that an update leaves out, and replaces those it gives", async () => {
+    const created = await createChannel(c, actor, { ...cmppInput, name: "Carrier C" });
+    const renamed = await updateChannel(c, actor, created.channelKey, { name: "Carrier C2", port: 443, password: "" });
+    expect(renamed.name).toBe("Carrier C2");
+    expect(renamed.warnings).toEqual([]);
+    expect((await loadChannelForSending(c, created.channelKey)).secrets.password).toBe("s3cret!");
+    await updateChannel(c, actor, created.channelKey, { password: "n3w-pass" });
+    expect((await loadChannelForSending(c, created.channelKey)).secrets.password).toBe("n3w-pass");
+    const audit = await t.db.select().from(auditLog).where(eq(auditLog.target, created.channelKey));
+    expect(audit.map((a) => a.action)).toEqual(["channel.create", "channel.update", "channel.update"]);
+    expect(JSON.stringify(audit)).not.toContain("n3w-pass");
+  });
+
+  it("validates the merged result of a partial update", async () => {
+    const created = await createChannel(c, actor, { ...cmppInput, name: "Carrier D" });
+    const error = await errorOf(updateChannel(c, actor, created.channelKey, { connections: 0 }));
+    expect(error.details).toEqual([{ path: "connections", message: "errors.connections_range" }]);
+    const typeChange = await errorOf(updateChannel(c, actor, created.channelKey, { type: "jsms" }));
+    expect(typeChange.status).toBe(409);
+    expect((await getChannel(c, created.channelKey)).config).toMatchObject({ connections: 4 });
+  });
+
+  it("answers 404 for an unknown key", async () => {
+    expect((await errorOf(getChannel(c, "nosuchkey0"))).status).toBe(404);
+    expect((await errorOf(deleteChannel(c, actor, "nosuchkey0"))).status).toBe(404);
+  });
+
+  it("deletes a channel that never sent, and refuses one that did", async () => {
+    const unused = await createChannel(c, actor, { ...jsmsInput, name: "Unused" });
+    await deleteChannel(c, actor, unused.channelKey);
+    expect((await errorOf(getChannel(c, unused.channelKey))).status).toBe(404);
+
+    const used = await createChannel(c, actor, { ...jsmsInput, name: "Used" });
+    const [row] = await t.db.select().from(channels).where(eq(channels.channelKey, used.channelKey));
+    await t.db.insert(sends).values({ channelId: row!.id, createdBy: "test" });
+    const error = await errorOf(deleteChannel(c, actor, used.channelKey));
+    expect(error.status).toBe(409);
+    expect(error.code).toBe("channel_has_sent");
+    expect((await getChannel(c, used.channelKey)).name).toBe("Used");
+  });
+});

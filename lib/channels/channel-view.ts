@@ -1,0 +1,42 @@
+import type { ChannelWarning } from "./port-policy";
+
+/**
+ * What the console and the REST API see of a channel. `config` never holds a secret: secrets
+ * are reported only as set or not (and the AppKey as a hint, so operators can tell apps apart).
+ */
+export interface JsmsPublicConfig {
+  appKeyHint: string;
+  appKeySet: boolean;
+  masterSecretSet: boolean;
+}
+
+export interface CmppPublicConfig {
+  provider: string;
+  host: string;
+  port: number;
+  account: string;
+  accessNumber: string;
+  connections: number;
+  version: "2.0" | "3.0";
+  serviceId: string;
+  tpsPerConnection: number;
+  passwordSet: boolean;
+}
+
+interface ChannelViewBase {
+  channelKey: string;
+  name: string;
+  enabled: boolean;
+  warnings: ChannelWarning[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ChannelView =
+  | (ChannelViewBase & { type: "jsms"; config: JsmsPublicConfig; callbackUrl: string })
+  | (ChannelViewBase & { type: "cmpp"; config: CmppPublicConfig });
+
+/** "dd10…9275": enough to recognise an AppKey, not enough to use it. */
+export function hintForKey(value: string): string {
+  return value.length <= 8 ? "…" : `${value.slice(0, 4)}…${value.slice(-4)}`;
+}
