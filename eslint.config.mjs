@@ -8,6 +8,11 @@ const config = [
     ignores: [".next/**", "node_modules/**", "data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"],
   },
   {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true }],
+    },
+  },
+  {
     // lib/ is the domain layer: no `any`, and it never imports from app/ or components/.
     files: ["lib/**/*.ts"],
     rules: {

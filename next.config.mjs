@@ -7,6 +7,8 @@ const nextConfig = {
   // PGlite ships WASM and data files that must be loaded from node_modules at run time, not bundled.
   serverExternalPackages: ["@electric-sql/pglite", "postgres", "bcryptjs", "exceljs"],
   poweredByHeader: false,
+  // `npm test` type-checks the whole tree with tsc first; the build need not do it again.
+  typescript: { ignoreBuildErrors: true },
 };
 
 export default withNextIntl(nextConfig);

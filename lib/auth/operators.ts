@@ -53,7 +53,10 @@ export async function listOperators(db: Db): Promise<OperatorView[]> {
   return rows.map(toView);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export async function findOperatorById(db: Db, id: string): Promise<OperatorView | null> {
+  if (!UUID.test(id)) return null;
   const [row] = await db.select().from(operators).where(eq(operators.id, id));
   return row ? toView(row) : null;
 }
@@ -100,6 +103,7 @@ export async function createFirstAdmin(db: Db, input: unknown, via: string): Pro
 
 export async function updateOperator(db: Db, actor: Actor, id: string, input: unknown): Promise<OperatorView> {
   const patch = parseOrThrow(operatorUpdateSchema, input);
+  if (!UUID.test(id)) throw new NotFoundError("operator_not_found", "No such operator.");
   return db.transaction(async (tx) => {
     const [current] = await tx.select().from(operators).where(eq(operators.id, id)).for("update");
     if (!current) throw new NotFoundError("operator_not_found", "No such operator.");

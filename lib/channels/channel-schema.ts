@@ -21,7 +21,7 @@ export const CMPP_DEFAULTS = {
 const name = z
   .string({ error: "errors.name_required" })
   .trim()
-  .min(1, { error: "errors.name_required" })
+  .min(1, { error: "errors.name_required", abort: true })
   .max(64, { error: "errors.name_too_long" });
 
 /** A JSMS AppKey and MasterSecret are both 24 hexadecimal characters (Jiguang app settings page). */
@@ -57,21 +57,21 @@ function buildSchemas(required: boolean) {
     host: z
       .string({ error: "errors.host_required" })
       .trim()
-      .min(1, { error: "errors.host_required" })
+      .min(1, { error: "errors.host_required", abort: true })
       .refine(isValidHost, { error: "errors.host_invalid" }),
     port: integer(1, 65535, "errors.port_range"),
     // CMPP Source_Addr is 6 octets: the SP's enterprise code (SP_Id).
     account: z
       .string({ error: "errors.account_required" })
       .trim()
-      .min(1, { error: "errors.account_required" })
+      .min(1, { error: "errors.account_required", abort: true })
       .regex(/^[0-9A-Za-z]{1,6}$/, { error: "errors.account_format" }),
     password: secretField(/^[\x20-\x7e]{1,64}$/, "errors.password_required", "errors.password_format", required),
     // Src_Id is 21 octets of digits: the access number (and any extension the SP appends).
     accessNumber: z
       .string({ error: "errors.access_number_required" })
       .trim()
-      .min(1, { error: "errors.access_number_required" })
+      .min(1, { error: "errors.access_number_required", abort: true })
       .regex(/^\d{1,21}$/, { error: "errors.access_number_format" }),
     connections: integer(1, 64, "errors.connections_range"),
     version: z.enum(CMPP_VERSIONS, { error: "errors.version_invalid" }).default(CMPP_DEFAULTS.version),

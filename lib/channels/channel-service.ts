@@ -182,19 +182,6 @@ export async function updateChannel(
   }
 }
 
-export async function setChannelEnabled(ctx: ChannelContext, actor: Actor, channelKey: string, enabled: boolean) {
-  return ctx.db.transaction(async (tx) => {
-    const row = await findRow(tx, channelKey, true);
-    const [updated] = await tx
-      .update(channels)
-      .set({ enabled, updatedAt: new Date() })
-      .where(eq(channels.id, row.id))
-      .returning();
-    await recordAudit(tx, actor, enabled ? "channel.enable" : "channel.disable", channelKey);
-    return toView(ctx, updated!);
-  });
-}
-
 /**
  * Deletes a channel that never sent. One that did is kept for its history: the sends table's
  * foreign key refuses the delete, and the operator is told to disable it instead.

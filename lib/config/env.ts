@@ -21,7 +21,7 @@ export function readServerEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, "");
   return {
     port,
-    dataDir: path.resolve(env.DATA_DIR ?? "./data"),
+    dataDir: path.resolve(/*turbopackIgnore: true*/ env.DATA_DIR ?? "./data"),
     databaseUrl: env.DATABASE_URL || undefined,
     appSecret: env.APP_SECRET || undefined,
     publicUrl,

@@ -83,3 +83,8 @@ export async function closeRuntime(): Promise<void> {
   delete g[globalKey];
   if (pending) await (await pending).handle.close();
 }
+
+/** The channel service's view of the runtime. */
+export function channelContext(runtime: Runtime) {
+  return { db: runtime.db, sealKey: runtime.sealKey, publicUrl: runtime.env.publicUrl };
+}

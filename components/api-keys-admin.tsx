@@ -1,0 +1,114 @@
+"use client";
+
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useFormatter, useTranslations } from "next-intl";
+import { useState } from "react";
+import { useForm } from "react-hook-form";
+import { ApiError, apiFetch } from "@/lib/api/client";
+import type { ApiKeyView } from "@/lib/auth/api-keys";
+import { apiKeyCreateSchema, type ApiKeyCreateInput } from "@/lib/auth/operator-schema";
+import { ROLES } from "@/lib/auth/roles";
+import { CopyButton } from "./copy-button";
+import { Alert, Badge, Button, Card, SelectField, TextField } from "./ui";
+
+export function ApiKeysAdmin() {
+  const t = useTranslations();
+  const format = useFormatter();
+  const queryClient = useQueryClient();
+  const [created, setCreated] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const keys = useQuery({ queryKey: ["api-keys"], queryFn: () => apiFetch<{ items: ApiKeyView[] }>("/api/v1/api-keys").then((r) => r.items) });
+  const revoke = useMutation({
+    mutationFn: (keyId: string) => apiFetch(`/api/v1/api-keys/${keyId}`, { method: "DELETE" }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["api-keys"] }),
+    onError: (error) => setFailure(error instanceof ApiError ? error.message : String(error)),
+  });
+  const form = useForm<ApiKeyCreateInput>({ resolver: zodResolver(apiKeyCreateSchema), defaultValues: { name: "", role: "operator" } });
+  const errors = form.formState.errors;
+  const msg = (m?: string) => (m ? (t.has(m) ? t(m) : m) : undefined);
+
+  return (
+    <div className="space-y-6">
+      {failure ? <Alert>{failure}</Alert> : null}
+      {created ? (
+        <Alert tone="success">
+          <p className="font-medium">{t("apiKeys.createdOnce")}</p>
+          <div className="mt-2 flex flex-wrap items-center gap-3">
+            <code className="break-all rounded bg-white px-2 py-1 font-mono text-xs" data-testid="new-api-key">
+              {created}
+            </code>
+            <CopyButton value={created} label={t("apiKeys.copyCredentials")} />
+          </div>
+        </Alert>
+      ) : null}
+      <Card title={t("apiKeys.createTitle")}>
+        <form
+          noValidate
+          aria-label={t("apiKeys.createTitle")}
+          className="grid gap-4 sm:grid-cols-3"
+          onSubmit={form.handleSubmit(async (values) => {
+            try {
+              const result = await apiFetch<{ credentials: string }>("/api/v1/api-keys", { method: "POST", body: values });
+              setCreated(result.credentials);
+              setFailure(null);
+              form.reset();
+              await queryClient.invalidateQueries({ queryKey: ["api-keys"] });
+            } catch (error) {
+              setFailure(error instanceof ApiError ? error.message : String(error));
+            }
+          })}
+        >
+          <TextField label={t("apiKeys.name")} error={msg(errors.name?.message)} {...form.register("name")} />
+          <SelectField label={t("apiKeys.role")} error={msg(errors.role?.message)} {...form.register("role")}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(`roles.${r}`)}
+              </option>
+            ))}
+          </SelectField>
+          <div className="flex items-end">
+            <Button type="submit" disabled={form.formState.isSubmitting}>
+              {t("apiKeys.create")}
+            </Button>
+          </div>
+        </form>
+        <p className="mt-3 text-xs text-slate-500">{t("apiKeys.usage")}</p>
+      </Card>
+      <Card title={t("apiKeys.listTitle")}>
+        <table className="min-w-full text-sm">
+          <thead className="text-left text-xs uppercase text-slate-500">
+            <tr>
+              <th scope="col" className="py-2">{t("apiKeys.keyId")}</th>
+              <th scope="col" className="py-2">{t("apiKeys.name")}</th>
+              <th scope="col" className="py-2">{t("apiKeys.role")}</th>
+              <th scope="col" className="py-2">{t("apiKeys.lastUsed")}</th>
+              <th scope="col" className="py-2"><span className="sr-only">{t("common.actions")}</span></th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {(keys.data ?? []).map((key) => (
+              <tr key={key.keyId}>
+                <td className="py-2 font-mono text-xs">{key.keyId}</td>
+                <td className="py-2">{key.name}</td>
+                <td className="py-2">{t(`roles.${key.role}`)}</td>
+                <td className="py-2 text-slate-500">
+                  {key.lastUsedAt ? format.dateTime(new Date(key.lastUsedAt), { dateStyle: "medium", timeStyle: "short" }) : "—"}
+                </td>
+                <td className="py-2 text-right">
+                  {key.revokedAt ? (
+                    <Badge>{t("apiKeys.revoked")}</Badge>
+                  ) : (
+                    <Button variant="secondary" onClick={() => revoke.mutate(key.keyId)}>
+                      {t("apiKeys.revokeNamed", { name: key.name })}
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,239 @@
+"use client";
+
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
+import { useState } from "react";
+import { useForm, useWatch, type Resolver } from "react-hook-form";
+import { ApiError, apiFetch } from "@/lib/api/client";
+import {
+  CMPP_DEFAULTS,
+  CMPP_PROVIDERS,
+  CMPP_VERSIONS,
+  channelCreateSchema,
+  channelUpdateSchema,
+} from "@/lib/channels/channel-schema";
+import type { ChannelView } from "@/lib/channels/channel-view";
+import { portNeedsApproval } from "@/lib/channels/port-policy";
+import { Alert, Button, SelectField, TextField } from "./ui";
+
+/** Every field of both channel types; the schema keeps those of the chosen type. */
+interface FormValues {
+  type: "jsms" | "cmpp";
+  name: string;
+  appKey: string;
+  masterSecret: string;
+  provider: string;
+  host: string;
+  port: string;
+  account: string;
+  password: string;
+  accessNumber: string;
+  connections: string;
+  version: string;
+  serviceId: string;
+  tpsPerConnection: string;
+}
+
+const SECRET_FIELDS = new Set(["appKey", "masterSecret", "password"]);
+
+function initialValues(channel?: ChannelView): FormValues {
+  const blank: FormValues = {
+    type: "jsms",
+    name: "",
+    appKey: "",
+    masterSecret: "",
+    provider: "china_mobile",
+    host: "",
+    port: "7890",
+    account: "",
+    password: "",
+    accessNumber: "",
+    connections: String(CMPP_DEFAULTS.connections),
+    version: CMPP_DEFAULTS.version,
+    serviceId: CMPP_DEFAULTS.serviceId,
+    tpsPerConnection: String(CMPP_DEFAULTS.tpsPerConnection),
+  };
+  if (!channel) return blank;
+  if (channel.type === "jsms") return { ...blank, type: "jsms", name: channel.name };
+  const c = channel.config;
+  return {
+    ...blank,
+    type: "cmpp",
+    name: channel.name,
+    provider: c.provider,
+    host: c.host,
+    port: String(c.port),
+    account: c.account,
+    accessNumber: c.accessNumber,
+    connections: String(c.connections),
+    version: c.version,
+    serviceId: c.serviceId,
+    tpsPerConnection: String(c.tpsPerConnection),
+  };
+}
+
+/** Without `onSaved` a saved channel opens its page; with it, the caller decides (the detail page leaves edit mode). */
+export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSaved?: (saved: ChannelView) => void }) {
+  const t = useTranslations();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const editing = Boolean(channel);
+  const [failure, setFailure] = useState<string | null>(null);
+  const form = useForm<FormValues>({
+    resolver: zodResolver(editing ? channelUpdateSchema : channelCreateSchema) as unknown as Resolver<FormValues>,
+    defaultValues: initialValues(channel),
+    mode: "onTouched",
+  });
+  const { errors, isSubmitting } = form.formState;
+  const type = useWatch({ control: form.control, name: "type" });
+  const port = Number(useWatch({ control: form.control, name: "port" }));
+  const portWarning =
+    type === "cmpp" && Number.isInteger(port) && port >= 1 && port <= 65535 && portNeedsApproval(port)
+      ? t("channels.portWarning", { port })
+      : undefined;
+  const err = (field: keyof FormValues) => {
+    const message = errors[field]?.message;
+    return message ? (t.has(message) ? t(message) : message) : undefined;
+  };
+  const secretHint = editing ? t("channels.secretKeepHint") : undefined;
+  const secretPlaceholder = editing ? t("channels.secretMasked") : undefined;
+
+  async function onSubmit(values: FormValues) {
+    setFailure(null);
+    // Empty secrets on edit mean "keep"; leave them out so nothing can overwrite them by accident.
+    const body = Object.fromEntries(Object.entries(values).filter(([k, v]) => !(SECRET_FIELDS.has(k) && v === "")));
+    try {
+      const saved = channel
+        ? await apiFetch<ChannelView>(`/api/v1/channels/${channel.channelKey}`, { method: "PATCH", body })
+        : await apiFetch<ChannelView>("/api/v1/channels", { method: "POST", body });
+      await queryClient.invalidateQueries({ queryKey: ["channels"] });
+      if (onSaved) return onSaved(saved);
+      router.push(`/channels/${saved.channelKey}?created=1`);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      for (const detail of error.details) {
+        if (detail.path in values) form.setError(detail.path as keyof FormValues, { message: detail.message });
+      }
+      setFailure(t.has(`apiErrors.${error.code}`) ? t(`apiErrors.${error.code}`) : error.message);
+    }
+  }
+
+  return (
+    <form noValidate onSubmit={form.handleSubmit(onSubmit)} className="space-y-6" aria-label={t(editing ? "channels.editTitle" : "channels.newTitle")}>
+      {failure ? <Alert>{failure}</Alert> : null}
+
+      {!editing ? (
+        <fieldset className="space-y-2">
+          <legend className="text-sm font-medium text-slate-700">{t("channels.type")}</legend>
+          <div className="flex gap-3">
+            {(["jsms", "cmpp"] as const).map((option) => (
+              <label
+                key={option}
+                className={`flex flex-1 cursor-pointer flex-col rounded-lg border p-4 ${type === option ? "border-brand-500 bg-brand-50" : "border-slate-200 bg-white"}`}
+              >
+                <span className="flex items-center gap-2 text-sm font-medium">
+                  <input type="radio" value={option} {...form.register("type")} />
+                  {t(`channels.types.${option}`)}
+                </span>
+                <span className="mt-1 text-xs text-slate-500">{t(`channels.typeHelp.${option}`)}</span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+      ) : null}
+
+      <TextField label={t("channels.fields.name")} error={err("name")} {...form.register("name")} />
+
+      {type === "jsms" ? (
+        <div className="space-y-4">
+          <Alert tone="info">{t("channels.jsmsHelp")}</Alert>
+          <TextField
+            label={t("channels.fields.appKey")}
+            type="password"
+            autoComplete="off"
+            placeholder={secretPlaceholder}
+            hint={secretHint ?? t("channels.appKeyHint")}
+            error={err("appKey")}
+            {...form.register("appKey")}
+          />
+          <TextField
+            label={t("channels.fields.masterSecret")}
+            type="password"
+            autoComplete="off"
+            placeholder={secretPlaceholder}
+            hint={secretHint}
+            error={err("masterSecret")}
+            {...form.register("masterSecret")}
+          />
+        </div>
+      ) : (
+        <div className="space-y-4">
+          <Alert tone="info">{t("channels.cmppHelp")}</Alert>
+          <SelectField label={t("channels.fields.provider")} error={err("provider")} hint={t("channels.providerHint")} {...form.register("provider")}>
+            {CMPP_PROVIDERS.map((p) => (
+              <option key={p} value={p}>
+                {t(`channels.providers.${p}`)}
+              </option>
+            ))}
+          </SelectField>
+          <div className="grid gap-4 sm:grid-cols-[2fr_1fr]">
+            <TextField label={t("channels.fields.host")} placeholder="10.0.0.1" error={err("host")} {...form.register("host")} />
+            <TextField label={t("channels.fields.port")} inputMode="numeric" error={err("port")} warning={portWarning} {...form.register("port")} />
+          </div>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <TextField label={t("channels.fields.account")} autoComplete="off" hint={t("channels.accountHint")} error={err("account")} {...form.register("account")} />
+            <TextField
+              label={t("channels.fields.password")}
+              type="password"
+              autoComplete="new-password"
+              placeholder={secretPlaceholder}
+              hint={secretHint}
+              error={err("password")}
+              {...form.register("password")}
+            />
+          </div>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <TextField label={t("channels.fields.accessNumber")} inputMode="numeric" error={err("accessNumber")} {...form.register("accessNumber")} />
+            <TextField
+              label={t("channels.fields.connections")}
+              inputMode="numeric"
+              hint={t("channels.connectionsHint")}
+              error={err("connections")}
+              {...form.register("connections")}
+            />
+          </div>
+          <details className="rounded-lg border border-slate-200 bg-slate-50 p-4">
+            <summary className="cursor-pointer text-sm font-medium text-slate-700">{t("channels.advanced")}</summary>
+            <div className="mt-4 grid gap-4 sm:grid-cols-3">
+              <SelectField label={t("channels.fields.version")} error={err("version")} {...form.register("version")}>
+                {CMPP_VERSIONS.map((v) => (
+                  <option key={v} value={v}>
+                    CMPP {v}
+                  </option>
+                ))}
+              </SelectField>
+              <TextField label={t("channels.fields.serviceId")} error={err("serviceId")} {...form.register("serviceId")} />
+              <TextField
+                label={t("channels.fields.tpsPerConnection")}
+                inputMode="numeric"
+                error={err("tpsPerConnection")}
+                {...form.register("tpsPerConnection")}
+              />
+            </div>
+          </details>
+        </div>
+      )}
+
+      <div className="flex gap-3">
+        <Button type="submit" disabled={isSubmitting}>
+          {isSubmitting ? t("common.saving") : editing ? t("common.save") : t("channels.create")}
+        </Button>
+        <Button variant="secondary" onClick={() => (onSaved && channel ? onSaved(channel) : router.back())}>
+          {t("common.cancel")}
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,36 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { useTranslations } from "next-intl";
+
+const ITEMS = [
+  { href: "/channels", key: "channels" },
+  { href: "/users", key: "users" },
+  { href: "/send", key: "send" },
+  { href: "/messages", key: "messages" },
+  { href: "/settings/operators", key: "operators", adminOnly: true },
+  { href: "/settings/api-keys", key: "apiKeys", adminOnly: true },
+] as const;
+
+export function ConsoleNav({ isAdmin }: { isAdmin: boolean }) {
+  const t = useTranslations("nav");
+  const pathname = usePathname();
+  return (
+    <nav aria-label={t("main")} className="flex flex-col gap-1">
+      {ITEMS.filter((item) => isAdmin || !("adminOnly" in item)).map((item) => {
+        const active = pathname === item.href || pathname.startsWith(item.href + "/");
+        return (
+          <Link
+            key={item.href}
+            href={item.href}
+            aria-current={active ? "page" : undefined}
+            className={`rounded-md px-3 py-2 text-sm font-medium ${active ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`}
+          >
+            {t(item.key)}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}

@@ -1,0 +1,56 @@
+"use client";
+
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useTranslations } from "next-intl";
+import { useState } from "react";
+import { useForm } from "react-hook-form";
+import type { z } from "zod";
+import { setupSchema } from "@/lib/auth/operator-schema";
+import { Alert, Button, TextField } from "./ui";
+
+type SetupValues = z.input<typeof setupSchema>;
+type Result = { error: string; fields?: { path: string; message: string }[] } | undefined;
+
+export function SetupForm({ action }: { action: (input: SetupValues) => Promise<Result> }) {
+  const t = useTranslations();
+  const [failure, setFailure] = useState<string | null>(null);
+  const form = useForm<SetupValues>({
+    resolver: zodResolver(setupSchema),
+    defaultValues: { email: "", password: "", confirmPassword: "" },
+  });
+  const { errors, isSubmitting } = form.formState;
+  const message = (key?: string) => (key ? t(key) : undefined);
+
+  return (
+    <form
+      noValidate
+      className="space-y-4"
+      onSubmit={form.handleSubmit(async (values) => {
+        setFailure(null);
+        const result = await action(values);
+        if (result?.error) setFailure(t.has(`apiErrors.${result.error}`) ? t(`apiErrors.${result.error}`) : result.error);
+      })}
+    >
+      {failure ? <Alert>{failure}</Alert> : null}
+      <TextField label={t("auth.adminEmail")} type="email" autoComplete="username" error={message(errors.email?.message)} {...form.register("email")} />
+      <TextField
+        label={t("auth.newPassword")}
+        type="password"
+        autoComplete="new-password"
+        hint={t("auth.passwordRule")}
+        error={message(errors.password?.message)}
+        {...form.register("password")}
+      />
+      <TextField
+        label={t("auth.confirmPassword")}
+        type="password"
+        autoComplete="new-password"
+        error={message(errors.confirmPassword?.message)}
+        {...form.register("confirmPassword")}
+      />
+      <Button type="submit" className="w-full" disabled={isSubmitting}>
+        {t("auth.createAdmin")}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,42 @@
+"use client";
+
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useTranslations } from "next-intl";
+import { useState } from "react";
+import { useForm } from "react-hook-form";
+import { signInSchema, type SignInInput } from "@/lib/auth/operator-schema";
+import { Alert, Button, TextField } from "./ui";
+
+type Result = { error: "invalid" | "locked" | "unavailable" } | undefined;
+
+export function SignInForm({ action, callbackUrl }: { action: (input: SignInInput, callbackUrl: string) => Promise<Result>; callbackUrl: string }) {
+  const t = useTranslations();
+  const [failure, setFailure] = useState<string | null>(null);
+  const form = useForm<SignInInput>({ resolver: zodResolver(signInSchema), defaultValues: { email: "", password: "" } });
+  const { errors, isSubmitting } = form.formState;
+
+  return (
+    <form
+      noValidate
+      className="space-y-4"
+      onSubmit={form.handleSubmit(async (values) => {
+        setFailure(null);
+        const result = await action(values, callbackUrl);
+        if (result?.error) setFailure(t(`auth.failure.${result.error}`));
+      })}
+    >
+      {failure ? <Alert>{failure}</Alert> : null}
+      <TextField label={t("auth.email")} type="email" autoComplete="username" error={errors.email && t(errors.email.message!)} {...form.register("email")} />
+      <TextField
+        label={t("auth.password")}
+        type="password"
+        autoComplete="current-password"
+        error={errors.password && t(errors.password.message!)}
+        {...form.register("password")}
+      />
+      <Button type="submit" className="w-full" disabled={isSubmitting}>
+        {isSubmitting ? t("auth.signingIn") : t("auth.signIn")}
+      </Button>
+    </form>
+  );
+}

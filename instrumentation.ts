@@ -1,0 +1,10 @@
+/**
+ * Runs once when the server starts (never during `next build`): opens the database and applies
+ * migrations before the first request, so a broken database shows at start-up, not mid-request.
+ */
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  if (process.env.NEXT_PHASE === "phase-production-build") return;
+  const { getRuntime } = await import("./lib/server/runtime");
+  await getRuntime();
+}
