@@ -1,0 +1,96 @@
+/**
+ * One HTTP exchange with a JSMS endpoint over a keep-alive connection pool.
+ *
+ * node:http/https rather than fetch: the agent is ours (pool size, idle sockets, and `close()` ends
+ * them, so tests and short-lived "test connection" clients leave no sockets behind), and the
+ * deadline covers the whole exchange, not only socket inactivity.
+ */
+import http from "node:http";
+import https from "node:https";
+import { JsmsError } from "@/lib/sender/jsms/errors";
+
+export interface HttpTransportOptions {
+  baseUrl: string;
+  timeoutMs: number;
+  maxSockets: number;
+  /** Answers larger than this are cut off: a JSMS answer is at most a few hundred kilobytes. */
+  maxResponseBytes?: number;
+}
+
+export interface HttpAnswer {
+  status: number;
+  text: string;
+}
+
+export class HttpTransport {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly client: typeof http | typeof https;
+
+  constructor(private readonly options: HttpTransportOptions) {
+    this.base = new URL(options.baseUrl);
+    if (this.base.protocol !== "http:" && this.base.protocol !== "https:") {
+      throw new TypeError(`JSMS base URL must be http(s): ${options.baseUrl}`);
+    }
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, keepAliveMsecs: 15_000 };
+    this.client = this.base.protocol === "https:" ? https : http;
+    this.agent = this.base.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  }
+
+  /** The base URL without a trailing slash, for messages. */
+  get origin(): string {
+    return this.base.href.replace(/\/+$/, "");
+  }
+
+  request(method: "GET" | "POST", path: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer> {
+    // Keep any path prefix of the base URL (a reverse proxy may mount JSMS under /jsms).
+    const url = new URL(this.base.pathname.replace(/\/+$/, "") + path, this.base);
+    const target = `${method} ${url.href}`;
+    const limit = this.options.maxResponseBytes ?? 8 * 1024 * 1024;
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      let settled = false;
+      const finish = (error: JsmsError | null, answer?: HttpAnswer) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        if (error) reject(error);
+        else resolve(answer as HttpAnswer);
+      };
+      const req = this.client.request(url, {
+        method,
+        agent: this.agent,
+        headers: body === undefined ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
+      });
+      const deadline = setTimeout(() => {
+        finish(JsmsError.timeout(target, this.options.timeoutMs));
+        req.destroy();
+      }, this.options.timeoutMs);
+      req.on("error", (error) => finish(JsmsError.network(error, target)));
+      req.on("response", (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > limit) {
+            finish(JsmsError.badResponse(res.statusCode ?? 0, `answer larger than ${limit} bytes`));
+            req.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on("error", (error) => finish(JsmsError.network(error, target)));
+        // A connection cut mid-answer must not leave the promise hanging until the deadline.
+        res.on("close", () => {
+          if (!res.complete) finish(JsmsError.network(new Error("connection closed before the answer was complete"), target));
+        });
+        res.on("end", () => finish(null, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      });
+      req.end(body);
+    });
+  }
+
+  /** Ends the connection pool, in-flight requests included: call it when the client is done. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
