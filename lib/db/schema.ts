@@ -1,11 +1,13 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -96,4 +98,134 @@ export const sends = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("sends_idempotency_key_idx").on(t.idempotencyKey)],
+);
+
+/**
+ * One message per recipient of a send. `providerMessageId` is the JSMS msg_id or the CMPP Msg_Id
+ * (16 hex digits), always text: never a JS number. States: queued → submitting → submitted →
+ * delivered | failed | expired, `unknown` after the report deadline, `cancelled` before submit.
+ */
+export const messages = pgTable(
+  "messages",
+  {
+    id: bigserial("id", { mode: "bigint" }).primaryKey(),
+    sendId: uuid("send_id")
+      .notNull()
+      .references(() => sends.id, { onDelete: "restrict" }),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "restrict" }),
+    userid: text("userid"),
+    phone: text("phone").notNull(),
+    status: text("status").notNull().default("queued"),
+    providerMessageId: text("provider_message_id"),
+    segments: integer("segments").notNull().default(1),
+    attempts: integer("attempts").notNull().default(0),
+    errorCode: text("error_code"),
+    errorCategory: text("error_category"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    submittedAt: timestamp("submitted_at", { withTimezone: true }),
+    doneAt: timestamp("done_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("messages_channel_provider_id_idx").on(t.channelId, t.providerMessageId),
+    index("messages_send_status_idx").on(t.sendId, t.status),
+  ],
+);
+
+/** Every submit answer and receipt for a message, raw, for the message timeline and loss analysis. */
+export const messageEvents = pgTable(
+  "message_events",
+  {
+    id: bigserial("id", { mode: "bigint" }).primaryKey(),
+    messageId: bigint("message_id", { mode: "bigint" })
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    kind: text("kind").notNull(),
+    code: text("code"),
+    category: text("category"),
+    raw: jsonb("raw").$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index("message_events_message_idx").on(t.messageId)],
+);
+
+/**
+ * JSMS callbacks exactly as received, stored before the 200 so none is lost, then applied.
+ * The unique (channel, nonce, signature) turns a replayed callback into a no-op.
+ */
+export const jsmsCallbacks = pgTable(
+  "jsms_callbacks",
+  {
+    id: bigserial("id", { mode: "bigint" }).primaryKey(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    nonce: text("nonce").notNull(),
+    signature: text("signature").notNull(),
+    type: text("type").notNull(),
+    data: text("data").notNull(),
+    appliedAt: timestamp("applied_at", { withTimezone: true }),
+    outcome: text("outcome"),
+  },
+  (t) => [
+    uniqueIndex("jsms_callbacks_replay_idx").on(t.channelId, t.nonce, t.signature),
+    index("jsms_callbacks_pending_idx").on(t.receivedAt).where(sql`${t.appliedAt} is null`),
+  ],
+);
+
+/**
+ * Receipts whose message we do not know (yet): a report can overtake the submit answer that
+ * carries the provider's id. They are applied when the message gets that id.
+ */
+export const unmatchedReceipts = pgTable(
+  "unmatched_receipts",
+  {
+    id: bigserial("id", { mode: "bigint" }).primaryKey(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    providerMessageId: text("provider_message_id").notNull(),
+    phone: text("phone"),
+    code: text("code").notNull(),
+    category: text("category").notNull(),
+    final: boolean("final").notNull(),
+    reportedAt: timestamp("reported_at", { withTimezone: true }),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("unmatched_receipts_key_idx").on(t.channelId, t.providerMessageId, t.code)],
+);
+
+/** Replies (MO messages) from phones, per channel. */
+export const replies = pgTable(
+  "replies",
+  {
+    id: bigserial("id", { mode: "bigint" }).primaryKey(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    phone: text("phone").notNull(),
+    content: text("content").notNull(),
+    repliedAt: timestamp("replied_at", { withTimezone: true }),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("replies_channel_received_idx").on(t.channelId, t.receivedAt)],
+);
+
+/** Jiguang's review results for a channel's templates and signatures (SMS_TEMPLATE / SMS_SIGN callbacks). */
+export const channelReviews = pgTable(
+  "channel_reviews",
+  {
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["template", "sign"] }).notNull(),
+    ref: text("ref").notNull(),
+    status: text("status", { enum: ["approved", "rejected"] }).notNull(),
+    refuseReason: text("refuse_reason"),
+    reviewedAt: timestamp("reviewed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.kind, t.ref] })],
 );

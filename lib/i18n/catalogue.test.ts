@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import en from "./messages/en.json";
 import zhCN from "./messages/zh-CN.json";
@@ -12,6 +14,16 @@ function keys(value: unknown, prefix = ""): string[] {
 describe("message catalogues", () => {
   it("have the same keys in Simplified Chinese and English", () => {
     expect(keys(zhCN).sort()).toEqual(keys(en).sort());
+  });
+
+  it("hold every validation key the schemas use", () => {
+    const sources = ["lib/channels/channel-schema.ts", "lib/auth/operator-schema.ts"].map((f) =>
+      fs.readFileSync(path.join(process.cwd(), f), "utf8"),
+    );
+    const used = new Set(sources.flatMap((s) => [...s.matchAll(/"(errors\.[a-z_]+)"/g)].map((m) => m[1]!)));
+    expect(used.size).toBeGreaterThan(20);
+    const known = new Set(keys(en));
+    expect([...used].filter((k) => !known.has(k))).toEqual([]);
   });
 
   it("translate validation keys, and pass sentences through", () => {
