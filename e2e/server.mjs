@@ -9,7 +9,7 @@ import { ensureBuild, nextBin, root } from "../scripts/ensure-build.mjs";
 ensureBuild();
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sms-console-e2e-"));
 const port = process.env.E2E_PORT ?? "3210";
-const env = { ...process.env, DATA_DIR: dataDir, PORT: port, PUBLIC_URL: `http://127.0.0.1:${port}` };
+const env = { ...process.env, DATA_DIR: dataDir, PORT: port, PUBLIC_URL: `http://127.0.0.1:${port}`, NEXT_MANUAL_SIG_HANDLE: "true" };
 // The end-to-end run uses the embedded database: it is the default a new user meets.
 delete env.DATABASE_URL;
 delete env.ADMIN_EMAIL;

@@ -1,6 +1,6 @@
-import crypto from "node:crypto";
 import { afterAll, beforeAll, describe } from "vitest";
 import { openDatabase, runMigrations, type DatabaseHandle, type Db } from "./client";
+import { createScratchDatabase } from "./scratch-database";
 
 /**
  * Runs a suite once per database: always on an in-memory PGlite, and also on the PostgreSQL
@@ -44,22 +44,4 @@ export function describeEachDb(name: string, body: (t: TestDb) => void): void {
       body(t);
     });
   }
-}
-
-export async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const { default: postgres } = await import("postgres");
-  const name = `smsconsole_test_${crypto.randomBytes(6).toString("hex")}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const again = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      await again.unsafe(`drop database if exists ${name} with (force)`);
-      await again.end();
-    },
-  };
 }

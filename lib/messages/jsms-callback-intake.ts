@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt } from "drizzle-orm";
+import { and, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
 import { channelReviews, channels, jsmsCallbacks, replies } from "@/lib/db/schema";
 import { unsealSecrets } from "@/lib/channels/secret-sealing";
@@ -10,20 +10,24 @@ import {
 } from "@/lib/sender/jsms/callback";
 import { DEFAULT_JSMS_REPORT_CODES, classifyJsmsReport } from "@/lib/sender/jsms/report-codes";
 import { logger } from "@/lib/util/logger";
-import { applyReceipt } from "./receipts";
+import { createBatcher, type Batcher } from "@/lib/util/batcher";
+import { applyReceipt, applyReceipts, type ProviderReceipt } from "./receipts";
 
 /**
  * Jiguang's sending-status callbacks for one channel. The order matters:
  *   1. the signature (with this channel's own AppKey and MasterSecret) and the timestamp are
  *      checked first: a forged callback is stored nowhere, only counted and logged (401);
  *   2. the fields and `data` are parsed: malformed ones get 400 with the reason;
- *   3. the callback is stored as received (a replay of the same nonce+signature is a no-op),
- *      and only then applied. Jiguang retries at most three times, so what was answered 200
- *      must never be lost: if applying fails, the stored row is applied again later.
+ *   3. the callback is stored as received (a replay of the same nonce+signature is a no-op)
+ *      before the 200, and applied right after in a batch. Jiguang retries at most three times,
+ *      so what was answered 200 must never be lost: if applying fails, the stored row is
+ *      applied again later by applyPendingJsmsCallbacks.
  */
 export interface CallbackAnswer {
   status: number;
   body: Record<string, unknown>;
+  /** Settles when the callback's effect is applied (the route does not wait for it; tests do). */
+  applied?: Promise<void>;
 }
 
 export interface IntakeContext {
@@ -105,43 +109,112 @@ export async function receiveJsmsCallback(
     return refuse(400, "callback_malformed", `${parsed.field}: ${parsed.reason}`);
   }
 
-  const [stored] = await ctx.db
-    .insert(jsmsCallbacks)
-    .values({ channelId: channel.id, nonce, signature, type: parsed.value.type, data: parsed.value.rawData })
-    .onConflictDoNothing()
-    .returning({ id: jsmsCallbacks.id });
-  if (!stored) return { status: 200, body: { ok: true, duplicate: true } };
+  const stored = await inboxFor(ctx.db).submit({ channelId: channel.id, nonce, signature, type: parsed.value.type, data: parsed.value.rawData });
+  if (stored === null) return { status: 200, body: { ok: true, duplicate: true }, applied: Promise.resolve() };
 
-  try {
-    await applyStoredCallback(ctx.db, stored.id, channel.id, parsed.value);
-  } catch (error) {
-    // Stored, so not lost: applyPendingJsmsCallbacks retries it. Jiguang gets its 200 regardless.
-    logger.error("JSMS callback stored but not applied yet", { channelKey, callbackId: String(stored.id), error });
-  }
-  return { status: 200, body: { ok: true } };
+  // Stored, so answered 200 now; applying follows in the next batch. Should it fail,
+  // applyPendingJsmsCallbacks applies the stored row later: nothing answered 200 is lost.
+  const applied = applierFor(ctx.db)
+    .submit({ callbackId: stored, channelId: channel.id, callback: parsed.value })
+    .catch((error: unknown) => {
+      logger.error("JSMS callback stored but not applied yet", { channelKey, callbackId: String(stored), error });
+    });
+  return { status: 200, body: { ok: true }, applied };
 }
 
-async function applyStoredCallback(db: Db, callbackId: bigint, channelId: string, callback: JsmsCallback): Promise<void> {
-  const outcome = await applyJsmsCallback(db, channelId, callback);
-  await db.update(jsmsCallbacks).set({ appliedAt: new Date(), outcome }).where(eq(jsmsCallbacks.id, callbackId));
+type InboxRow = typeof jsmsCallbacks.$inferInsert;
+interface StoredCallback {
+  callbackId: bigint;
+  channelId: string;
+  callback: JsmsCallback;
+}
+
+const inboxes = new WeakMap<Db, Batcher<InboxRow, bigint | null>>();
+const appliers = new WeakMap<Db, Batcher<StoredCallback, void>>();
+
+/**
+ * Callbacks are written in groups: one multi-row INSERT per few milliseconds instead of one per
+ * callback, and each request waits for its own row's commit before answering 200.
+ */
+function inboxFor(db: Db): Batcher<InboxRow, bigint | null> {
+  let batcher = inboxes.get(db);
+  if (!batcher) {
+    batcher = createBatcher({
+      maxBatch: 200,
+      maxWaitMs: 2,
+      flush: async (rows) => {
+        const inserted = await db
+          .insert(jsmsCallbacks)
+          .values(rows)
+          .onConflictDoNothing()
+          .returning({ id: jsmsCallbacks.id, channelId: jsmsCallbacks.channelId, nonce: jsmsCallbacks.nonce, signature: jsmsCallbacks.signature });
+        const ids = new Map(inserted.map((r) => [`${r.channelId}/${r.nonce}/${r.signature}`, r.id]));
+        // A replay (stored before, or twice in this batch) gets null: only its first copy counts.
+        return rows.map((row) => {
+          const key = `${row.channelId}/${row.nonce}/${row.signature}`;
+          const id = ids.get(key) ?? null;
+          ids.delete(key);
+          return id;
+        });
+      },
+    });
+    inboxes.set(db, batcher);
+  }
+  return batcher;
+}
+
+function applierFor(db: Db): Batcher<StoredCallback, void> {
+  let batcher = appliers.get(db);
+  if (!batcher) {
+    batcher = createBatcher({ maxBatch: 500, maxWaitMs: 5, flush: (items) => applyStoredCallbacks(db, items) });
+    appliers.set(db, batcher);
+  }
+  return batcher;
+}
+
+/** Waits until every callback received so far is applied (tests, shutdown). */
+export async function drainJsmsCallbacks(db: Db): Promise<void> {
+  await inboxes.get(db)?.drain();
+  await appliers.get(db)?.drain();
+}
+
+/** Applies stored callbacks together: all delivery reports in one receipt batch, then marks the rows. */
+async function applyStoredCallbacks(db: Db, items: StoredCallback[]): Promise<void[]> {
+  const outcomes = new Array<string>(items.length);
+  const reports: { index: number; receipt: ProviderReceipt }[] = [];
+  for (const [index, item] of items.entries()) {
+    if (item.callback.type === "SMS_REPORT") reports.push({ index, receipt: receiptFromReport(item.channelId, item.callback) });
+    else outcomes[index] = await applyJsmsCallback(db, item.channelId, item.callback);
+  }
+  const receiptOutcomes = await applyReceipts(db, reports.map((r) => r.receipt));
+  reports.forEach((r, i) => (outcomes[r.index] = receiptOutcomes[i]!));
+  const rows = items.map((item, i) => sql`(${item.callbackId.toString()}::bigint, ${outcomes[i]!}::text)`);
+  await db.execute(sql`
+    update jsms_callbacks c set applied_at = now(), outcome = v.outcome
+      from (values ${sql.join(rows, sql`, `)}) as v(id, outcome)
+     where c.id = v.id`);
+  return items.map(() => undefined);
+}
+
+function receiptFromReport(channelId: string, callback: Extract<JsmsCallback, { type: "SMS_REPORT" }>): ProviderReceipt {
+  const mapping = classifyJsmsReport(DEFAULT_JSMS_REPORT_CODES, callback.data.status);
+  return {
+    channelId,
+    providerMessageId: callback.data.msgId,
+    phone: callback.data.phone,
+    code: String(callback.data.status),
+    category: mapping.category,
+    final: mapping.final,
+    reportedAt: new Date(callback.data.receiveTime),
+    raw: { provider: "jsms", ...callback.data },
+  };
 }
 
 /** What one callback changes. Returns a word for the stored row's `outcome`. */
 export async function applyJsmsCallback(db: Db, channelId: string, callback: JsmsCallback): Promise<string> {
   switch (callback.type) {
-    case "SMS_REPORT": {
-      const mapping = classifyJsmsReport(DEFAULT_JSMS_REPORT_CODES, callback.data.status);
-      return applyReceipt(db, {
-        channelId,
-        providerMessageId: callback.data.msgId,
-        phone: callback.data.phone,
-        code: String(callback.data.status),
-        category: mapping.category,
-        final: mapping.final,
-        reportedAt: new Date(callback.data.receiveTime),
-        raw: { provider: "jsms", ...callback.data },
-      });
-    }
+    case "SMS_REPORT":
+      return applyReceipt(db, receiptFromReport(channelId, callback));
     case "SMS_REPLY":
       await db.insert(replies).values({
         channelId,
@@ -188,7 +261,7 @@ export async function applyPendingJsmsCallbacks(db: Db, olderThanMs = 30_000, li
       continue;
     }
     try {
-      await applyStoredCallback(db, row.id, row.channelId, parsed.value);
+      await applyStoredCallbacks(db, [{ callbackId: row.id, channelId: row.channelId, callback: parsed.value }]);
       applied++;
     } catch (error) {
       logger.error("stored JSMS callback still not applicable", { callbackId: String(row.id), error });
