@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { ADMIN, SANDBOX_APP, signIn } from "./fixtures";
 
 /**
  * The operator's first day: set up the console, create a JSMS and a CMPP channel, see the port
@@ -7,18 +8,10 @@ import { expect, test, type Page } from "@playwright/test";
  */
 test.describe.configure({ mode: "serial" });
 
-const admin = { email: "admin@example.com", password: "correct-horse-battery" };
+const admin = ADMIN;
 const viewer = { email: "viewer@example.com", password: "viewer-password-1" };
-const jsms = { name: "Marketing JSMS", appKey: "dd1066407b044738b6479275", masterSecret: "2b38ce69b1de2a7fa95706ea" };
+const jsms = { name: "Marketing JSMS", ...SANDBOX_APP };
 const cmpp = { name: "Carrier gateway", password: "gw-s3cret-pw" };
-
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Channels" })).toBeVisible();
-}
 
 test("first-run setup creates the admin and signs in", async ({ page }) => {
   await page.goto("/");
@@ -64,6 +57,22 @@ test("an admin creates a JSMS channel and gets its key and callback URL", async 
   await expect(page.getByTestId("callback-url")).toHaveText(`http://127.0.0.1:${process.env.E2E_PORT ?? 3210}/api/jsms/callback/${key}`);
   await expect(page.getByRole("button", { name: "Copy callback URL" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Copy channel key" })).toBeVisible();
+
+  // The sandbox knows these credentials: the balance call succeeds.
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Connection works" })).toBeVisible();
+});
+
+test("test connection reports a JSMS auth failure in words", async ({ page }) => {
+  await signIn(page, admin);
+  await page.goto("/channels/new");
+  await page.getByLabel("Name").fill("Wrong secret");
+  await page.getByLabel("AppKey").fill(jsms.appKey);
+  await page.getByLabel("MasterSecret").fill("000000000000000000000000");
+  await page.getByRole("button", { name: "Create channel" }).click();
+  await expect(page.getByRole("heading", { name: "Wrong secret" })).toBeVisible();
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Connection failed" })).toContainText("rejected");
 });
 
 test("a CMPP channel on port 7890 is accepted with the port warning", async ({ page }) => {
