@@ -23,6 +23,12 @@ export async function startBackgroundWork(): Promise<void> {
   setInterval(() => void sweep(), SWEEP_EVERY_MS).unref();
 }
 
+/** With NEXT_MANUAL_SIG_HANDLE set (npm start sets it), Next.js leaves SIGTERM and SIGINT to us. */
+export function registerShutdownHandlers(): void {
+  if (!process.env.NEXT_MANUAL_SIG_HANDLE) return;
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void shutdown(signal));
+}
+
 let stopping = false;
 
 /** Finishes what was accepted, closes the database, exits. Registered when NEXT_MANUAL_SIG_HANDLE is set. */
