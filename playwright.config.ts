@@ -1,6 +1,6 @@
 import { defineConfig, devices } from "@playwright/test";
 import fs from "node:fs";
-import { CMPP_SIMULATOR, SANDBOX_APP } from "./e2e/fixtures";
+import { CMPP_SIMULATOR, SANDBOX_APP, SANDBOX_URL } from "./e2e/fixtures";
 
 /**
  * End-to-end tests against a production build in Debian's Chromium (no browser is downloaded).
@@ -8,7 +8,7 @@ import { CMPP_SIMULATOR, SANDBOX_APP } from "./e2e/fixtures";
  * so every run begins at first-run setup.
  */
 const port = Number(process.env.E2E_PORT ?? 3210);
-const sandboxPort = Number(process.env.E2E_JSMS_SANDBOX_PORT ?? 3211);
+const sandboxPort = Number(new URL(SANDBOX_URL).port);
 const cmppPort = Number(process.env.E2E_CMPP_SIMULATOR_PORT ?? 3212);
 
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));

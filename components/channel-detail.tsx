@@ -7,6 +7,7 @@ import { useState, type ReactNode } from "react";
 import { ApiError, apiFetch } from "@/lib/api/client";
 import type { ChannelView } from "@/lib/channels/channel-view";
 import { ChannelForm } from "./channel-form";
+import { ChannelFeedback } from "./channel-feedback";
 import { CopyButton } from "./copy-button";
 import { Alert, Badge, Button, Card, PageHeader } from "./ui";
 
@@ -162,6 +163,7 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
                 <CopyButton value={channel.callbackUrl} label={t("channels.copyCallbackUrl")} />
               </div>
             </Card>
+            <ChannelFeedback channelKey={channel.channelKey} />
             <Card title={t("channels.settings")}>
               <dl className="divide-y divide-slate-100">
                 <Row label={t("channels.fields.appKey")}>

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, SANDBOX_APP, signIn } from "./fixtures";
+import { ADMIN, SANDBOX_APP, SANDBOX_URL, signIn } from "./fixtures";
 
 /**
  * The operator's first day: set up the console, create a JSMS and a CMPP channel, see the port
@@ -61,6 +61,27 @@ test("an admin creates a JSMS channel and gets its key and callback URL", async 
   // The sandbox knows these credentials: the balance call succeeds.
   await page.getByRole("button", { name: "Test connection" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Connection works" })).toBeVisible();
+});
+
+test("Jiguang's callbacks reach the channel page: review results and replies", async ({ page, request }) => {
+  await signIn(page, admin);
+  await page.getByRole("link", { name: jsms.name }).click();
+  const callbackUrl = (await page.getByTestId("callback-url").textContent())!.trim();
+  // Jiguang's URL check: the raw echostr comes back.
+  const echo = await request.get(`${callbackUrl}?echostr=check-4711`);
+  expect(await echo.text()).toBe("check-4711");
+
+  // The sandbox plays Jiguang: it signs and posts to the URL the operator pasted.
+  expect((await request.post(`${SANDBOX_URL}/__sandbox/callback-url`, { data: { appKey: jsms.appKey, url: callbackUrl } })).ok()).toBe(true);
+  await request.post(`${SANDBOX_URL}/__sandbox/callback`, {
+    data: { appKey: jsms.appKey, type: "SMS_TEMPLATE", data: { tempId: 42, status: 2, refuseReason: "签名与模板不符" } },
+  });
+  await request.post(`${SANDBOX_URL}/__sandbox/reply`, { data: { appKey: jsms.appKey, phone: "13800138000", content: "TD 退订" } });
+
+  const reviews = page.getByRole("region", { name: "Template and signature reviews" });
+  await expect(reviews.getByRole("row", { name: /Template 42.*Rejected.*签名与模板不符/ })).toBeVisible({ timeout: 15_000 });
+  const replies = page.getByRole("region", { name: "Latest replies" });
+  await expect(replies.getByRole("row", { name: /13800138000.*TD 退订/ })).toBeVisible({ timeout: 15_000 });
 });
 
 test("test connection reports a JSMS auth failure in words", async ({ page }) => {

@@ -1,5 +1,7 @@
 import { expect, type Page } from "@playwright/test";
 
+export const SANDBOX_URL = `http://127.0.0.1:${process.env.E2E_JSMS_SANDBOX_PORT ?? 3211}`;
+
 /** The JSMS app the sandbox started by playwright.config.ts accepts. */
 export const SANDBOX_APP = { appKey: "dd1066407b044738b6479275", masterSecret: "2b38ce69b1de2a7fa95706ea" };
 

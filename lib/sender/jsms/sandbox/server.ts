@@ -3,7 +3,7 @@
  * APIs with the documented error codes and HTTP statuses, keeps per-app balances, and posts signed
  * SMS_REPORT / SMS_REPLY callbacks the way Jiguang does (form-encoded, retried on non-200).
  *
- * Control endpoints under /__sandbox/ (stats, faults, replies, callback URLs) are unauthenticated:
+ * Control endpoints under /__sandbox/ (stats, faults, replies, reports, any callback, callback URLs) are unauthenticated:
  * the sandbox is for tests and binds to 127.0.0.1 unless told otherwise.
  */
 import http from "node:http";
@@ -491,6 +491,17 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
         const status = num("status");
         if (!msgId || !accepted.has(msgId) || status === undefined) return { status: 400, json: JSON.stringify({ error: "msgId (accepted) and status are required" }) };
         void handle.injectReport({ msgId, status });
+        return { status: 202, json: "{}" };
+      }
+      case "/__sandbox/callback": {
+        // Any signed callback, e.g. SMS_TEMPLATE / SMS_SIGN review results, which JSMS posts on its own.
+        const appKey = str("appKey");
+        const type = str("type");
+        const data = body.data;
+        if (!appKey || !apps.has(appKey) || !type || data === undefined) {
+          return { status: 400, json: JSON.stringify({ error: "appKey (known), type and data are required" }) };
+        }
+        void handle.injectCallback({ appKey, type, data: typeof data === "string" ? data : JSON.stringify(data) });
         return { status: 202, json: "{}" };
       }
       default:
