@@ -2,19 +2,21 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useFormatter, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
-import { ApiError, apiFetch } from "@/lib/api/client";
+import { apiFetch } from "@/lib/api/client";
 import type { ApiKeyView } from "@/lib/auth/api-keys";
 import { apiKeyCreateSchema, type ApiKeyCreateInput } from "@/lib/auth/operator-schema";
 import { ROLES } from "@/lib/auth/roles";
 import { CopyButton } from "./copy-button";
+import { Table, useDateTime, useExplainError } from "./table";
 import { Alert, Badge, Button, Card, SelectField, TextField } from "./ui";
 
 export function ApiKeysAdmin() {
   const t = useTranslations();
-  const format = useFormatter();
+  const when = useDateTime();
+  const explain = useExplainError();
   const queryClient = useQueryClient();
   const [created, setCreated] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -22,7 +24,7 @@ export function ApiKeysAdmin() {
   const revoke = useMutation({
     mutationFn: (keyId: string) => apiFetch(`/api/v1/api-keys/${keyId}`, { method: "DELETE" }),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["api-keys"] }),
-    onError: (error) => setFailure(error instanceof ApiError ? error.message : String(error)),
+    onError: (error) => setFailure(explain(error)),
   });
   const form = useForm<ApiKeyCreateInput>({ resolver: zodResolver(apiKeyCreateSchema), defaultValues: { name: "", role: "operator" } });
   const errors = form.formState.errors;
@@ -55,7 +57,7 @@ export function ApiKeysAdmin() {
               form.reset();
               await queryClient.invalidateQueries({ queryKey: ["api-keys"] });
             } catch (error) {
-              setFailure(error instanceof ApiError ? error.message : String(error));
+              setFailure(explain(error));
             }
           })}
         >
@@ -76,38 +78,25 @@ export function ApiKeysAdmin() {
         <p className="mt-3 text-xs text-slate-500">{t("apiKeys.usage")}</p>
       </Card>
       <Card title={t("apiKeys.listTitle")}>
-        <table className="min-w-full text-sm">
-          <thead className="text-left text-xs uppercase text-slate-500">
-            <tr>
-              <th scope="col" className="py-2">{t("apiKeys.keyId")}</th>
-              <th scope="col" className="py-2">{t("apiKeys.name")}</th>
-              <th scope="col" className="py-2">{t("apiKeys.role")}</th>
-              <th scope="col" className="py-2">{t("apiKeys.lastUsed")}</th>
-              <th scope="col" className="py-2"><span className="sr-only">{t("common.actions")}</span></th>
+        <Table headers={[t("apiKeys.keyId"), t("apiKeys.name"), t("apiKeys.role"), t("apiKeys.lastUsed"), { label: t("common.actions"), srOnly: true }]}>
+          {(keys.data ?? []).map((key) => (
+            <tr key={key.keyId}>
+              <td className="font-mono text-xs">{key.keyId}</td>
+              <td>{key.name}</td>
+              <td>{t(`roles.${key.role}`)}</td>
+              <td className="text-slate-500">{key.lastUsedAt ? when(key.lastUsedAt) : "—"}</td>
+              <td className="text-right">
+                {key.revokedAt ? (
+                  <Badge>{t("apiKeys.revoked")}</Badge>
+                ) : (
+                  <Button variant="secondary" onClick={() => revoke.mutate(key.keyId)}>
+                    {t("apiKeys.revokeNamed", { name: key.name })}
+                  </Button>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {(keys.data ?? []).map((key) => (
-              <tr key={key.keyId}>
-                <td className="py-2 font-mono text-xs">{key.keyId}</td>
-                <td className="py-2">{key.name}</td>
-                <td className="py-2">{t(`roles.${key.role}`)}</td>
-                <td className="py-2 text-slate-500">
-                  {key.lastUsedAt ? format.dateTime(new Date(key.lastUsedAt), { dateStyle: "medium", timeStyle: "short" }) : "—"}
-                </td>
-                <td className="py-2 text-right">
-                  {key.revokedAt ? (
-                    <Badge>{t("apiKeys.revoked")}</Badge>
-                  ) : (
-                    <Button variant="secondary" onClick={() => revoke.mutate(key.keyId)}>
-                      {t("apiKeys.revokeNamed", { name: key.name })}
-                    </Button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       </Card>
     </div>
   );

@@ -2,13 +2,14 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter, useSearchParams } from "next/navigation";
-import { useFormatter, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 import { useState, type ReactNode } from "react";
-import { ApiError, apiFetch } from "@/lib/api/client";
+import { apiFetch } from "@/lib/api/client";
 import type { ChannelView } from "@/lib/channels/channel-view";
 import { ChannelForm } from "./channel-form";
 import { ChannelFeedback } from "./channel-feedback";
 import { CopyButton } from "./copy-button";
+import { useDateTime, useExplainError } from "./table";
 import { Alert, Badge, Button, Card, PageHeader } from "./ui";
 
 interface TestResult {
@@ -28,7 +29,7 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
 
 export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canEdit: boolean }) {
   const t = useTranslations();
-  const format = useFormatter();
+  const when = useDateTime();
   const router = useRouter();
   const justCreated = useSearchParams().get("created") === "1";
   const queryClient = useQueryClient();
@@ -41,8 +42,7 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
     queryFn: () => apiFetch<ChannelView>(`/api/v1/channels/${initial.channelKey}`),
     initialData: initial,
   });
-  const explain = (error: unknown) =>
-    error instanceof ApiError ? (t.has(`apiErrors.${error.code}`) ? t(`apiErrors.${error.code}`) : error.message) : String(error);
+  const explain = useExplainError();
 
   const toggle = useMutation({
     mutationFn: (enabled: boolean) => apiFetch<ChannelView>(`/api/v1/channels/${channel.channelKey}`, { method: "PATCH", body: { enabled } }),
@@ -148,7 +148,7 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
             <Row label={t("channels.status")}>
               <Badge tone={channel.enabled ? "green" : "slate"}>{channel.enabled ? t("channels.enabled") : t("channels.disabled")}</Badge>
             </Row>
-            <Row label={t("channels.createdAt")}>{format.dateTime(new Date(channel.createdAt), { dateStyle: "medium", timeStyle: "short" })}</Row>
+            <Row label={t("channels.createdAt")}>{when(channel.createdAt)}</Row>
           </dl>
         </Card>
 

@@ -16,6 +16,7 @@ import {
 } from "@/lib/channels/channel-schema";
 import type { ChannelView } from "@/lib/channels/channel-view";
 import { portNeedsApproval } from "@/lib/channels/port-policy";
+import { useExplainError } from "./table";
 import { Alert, Button, SelectField, TextField } from "./ui";
 
 /** Every field of both channel types; the schema keeps those of the chosen type. */
@@ -81,6 +82,7 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
   const queryClient = useQueryClient();
   const editing = Boolean(channel);
   const [failure, setFailure] = useState<string | null>(null);
+  const explain = useExplainError();
   const form = useForm<FormValues>({
     resolver: zodResolver(editing ? channelUpdateSchema : channelCreateSchema) as unknown as Resolver<FormValues>,
     defaultValues: initialValues(channel),
@@ -116,7 +118,7 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
       for (const detail of error.details) {
         if (detail.path in values) form.setError(detail.path as keyof FormValues, { message: detail.message });
       }
-      setFailure(t.has(`apiErrors.${error.code}`) ? t(`apiErrors.${error.code}`) : error.message);
+      setFailure(explain(error));
     }
   }
 

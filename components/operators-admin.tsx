@@ -2,26 +2,26 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useFormatter, useTranslations } from "next-intl";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { useForm, type Resolver } from "react-hook-form";
 import { ApiError, apiFetch } from "@/lib/api/client";
 import { operatorCreateSchema, type OperatorCreateInput } from "@/lib/auth/operator-schema";
 import type { OperatorView } from "@/lib/auth/operators";
 import { ROLES } from "@/lib/auth/roles";
+import { Table, useDateTime, useExplainError } from "./table";
 import { Alert, Badge, Button, Card, SelectField, TextField } from "./ui";
 
 export function OperatorsAdmin({ currentOperatorId }: { currentOperatorId: string }) {
   const t = useTranslations();
-  const format = useFormatter();
+  const when = useDateTime();
+  const explain = useExplainError();
   const queryClient = useQueryClient();
   const [failure, setFailure] = useState<string | null>(null);
   const operators = useQuery({
     queryKey: ["operators"],
     queryFn: () => apiFetch<{ items: OperatorView[] }>("/api/v1/operators").then((r) => r.items),
   });
-  const explain = (error: unknown) =>
-    error instanceof ApiError ? (t.has(`apiErrors.${error.code}`) ? t(`apiErrors.${error.code}`) : error.message) : String(error);
   const update = useMutation({
     mutationFn: ({ id, patch }: { id: string; patch: { role?: string; disabled?: boolean } }) =>
       apiFetch<OperatorView>(`/api/v1/operators/${id}`, { method: "PATCH", body: patch }),
@@ -42,52 +42,39 @@ export function OperatorsAdmin({ currentOperatorId }: { currentOperatorId: strin
     <div className="space-y-6">
       {failure ? <Alert>{failure}</Alert> : null}
       <Card title={t("operators.listTitle")}>
-        <table className="min-w-full text-sm">
-          <thead className="text-left text-xs uppercase text-slate-500">
-            <tr>
-              <th scope="col" className="py-2">{t("operators.email")}</th>
-              <th scope="col" className="py-2">{t("operators.role")}</th>
-              <th scope="col" className="py-2">{t("operators.status")}</th>
-              <th scope="col" className="py-2">{t("operators.lastLogin")}</th>
-              <th scope="col" className="py-2"><span className="sr-only">{t("common.actions")}</span></th>
+        <Table headers={[t("operators.email"), t("operators.role"), t("operators.status"), t("operators.lastLogin"), { label: t("common.actions"), srOnly: true }]}>
+          {(operators.data ?? []).map((op) => (
+            <tr key={op.id}>
+              <td>{op.email}</td>
+              <td>
+                <select
+                  aria-label={t("operators.roleOf", { email: op.email })}
+                  className="rounded border border-slate-300 px-2 py-1"
+                  value={op.role}
+                  disabled={op.id === currentOperatorId || update.isPending}
+                  onChange={(e) => update.mutate({ id: op.id, patch: { role: e.target.value } })}
+                >
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {t(`roles.${r}`)}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <Badge tone={op.disabled ? "slate" : "green"}>{op.disabled ? t("operators.disabled") : t("operators.active")}</Badge>
+              </td>
+              <td className="text-slate-500">{op.lastLoginAt ? when(op.lastLoginAt) : "—"}</td>
+              <td className="text-right">
+                {op.id !== currentOperatorId ? (
+                  <Button variant="secondary" onClick={() => update.mutate({ id: op.id, patch: { disabled: !op.disabled } })}>
+                    {op.disabled ? t("operators.enableNamed", { email: op.email }) : t("operators.disableNamed", { email: op.email })}
+                  </Button>
+                ) : null}
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {(operators.data ?? []).map((op) => (
-              <tr key={op.id}>
-                <td className="py-2">{op.email}</td>
-                <td className="py-2">
-                  <select
-                    aria-label={t("operators.roleOf", { email: op.email })}
-                    className="rounded border border-slate-300 px-2 py-1"
-                    value={op.role}
-                    disabled={op.id === currentOperatorId || update.isPending}
-                    onChange={(e) => update.mutate({ id: op.id, patch: { role: e.target.value } })}
-                  >
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {t(`roles.${r}`)}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td className="py-2">
-                  <Badge tone={op.disabled ? "slate" : "green"}>{op.disabled ? t("operators.disabled") : t("operators.active")}</Badge>
-                </td>
-                <td className="py-2 text-slate-500">
-                  {op.lastLoginAt ? format.dateTime(new Date(op.lastLoginAt), { dateStyle: "medium", timeStyle: "short" }) : "—"}
-                </td>
-                <td className="py-2 text-right">
-                  {op.id !== currentOperatorId ? (
-                    <Button variant="secondary" onClick={() => update.mutate({ id: op.id, patch: { disabled: !op.disabled } })}>
-                      {op.disabled ? t("operators.enableNamed", { email: op.email }) : t("operators.disableNamed", { email: op.email })}
-                    </Button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       </Card>
       <Card title={t("operators.addTitle")}>
         <form
