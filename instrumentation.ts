@@ -6,7 +6,11 @@
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   if (process.env.NEXT_PHASE === "phase-production-build") return;
-  const { registerShutdownHandlers, startBackgroundWork } = await import("./lib/server/lifecycle");
-  await startBackgroundWork();
+  const { registerShutdownHandlers, startBackgroundWork, exitIfUnrecoverable } = await import("./lib/server/lifecycle");
+  try {
+    await startBackgroundWork();
+  } catch (error) {
+    exitIfUnrecoverable(error);
+  }
   registerShutdownHandlers();
 }

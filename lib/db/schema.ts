@@ -229,3 +229,83 @@ export const channelReviews = pgTable(
   },
   (t) => [primaryKey({ columns: [t.channelId, t.kind, t.ref] })],
 );
+
+/** The UMS "users": people identified by the enterprise's own userid. */
+export const contacts = pgTable(
+  "contacts",
+  {
+    userid: text("userid").primaryKey(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  // Prefix search by userid whatever the database's collation.
+  (t) => [index("contacts_userid_pattern_idx").using("btree", t.userid.op("text_pattern_ops"))],
+);
+
+/**
+ * A user's phone per binding: `bindId` is a channelKey, or "all" for the number used on every
+ * channel without its own. Sending on channel K uses the K binding, else "all".
+ */
+export const contactPhones = pgTable(
+  "contact_phones",
+  {
+    // No foreign key to contacts: a per-row RI check on millions of imported bindings costs more
+    // than the import itself. lib/contacts/contact-writer.ts writes the user with its bindings.
+    userid: text("userid").notNull(),
+    bindId: text("bind_id").notNull(),
+    phone: text("phone").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userid, t.bindId] }),
+    // Prefix search by phone on the Users page.
+    index("contact_phones_phone_idx").using("btree", t.phone.op("text_pattern_ops")),
+  ],
+);
+
+/** One upload (console or REST): its file, progress and counts. Claimed by a worker with a lease. */
+export const imports = pgTable(
+  "imports",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    status: text("status", { enum: ["queued", "running", "done", "failed", "cancelled"] }).notNull().default("queued"),
+    dryRun: boolean("dry_run").notNull().default(false),
+    fileName: text("file_name").notNull(),
+    fileKind: text("file_kind", { enum: ["xlsx", "csv"] }).notNull(),
+    filePath: text("file_path").notNull(),
+    fileSize: bigint("file_size", { mode: "number" }).notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    cancelRequested: boolean("cancel_requested").notNull().default(false),
+    totalRows: integer("total_rows"),
+    processedRows: integer("processed_rows").notNull().default(0),
+    inserted: integer("inserted").notNull().default(0),
+    updated: integer("updated").notNull().default(0),
+    unchanged: integer("unchanged").notNull().default(0),
+    failedRows: integer("failed_rows").notNull().default(0),
+    warnings: integer("warnings").notNull().default(0),
+    errorCode: text("error_code"),
+    error: text("error"),
+  },
+  (t) => [index("imports_status_idx").on(t.status, t.createdAt), index("imports_created_idx").on(t.createdAt)],
+);
+
+/** Row errors and warnings of an import, for its error report. */
+export const importIssues = pgTable(
+  "import_issues",
+  {
+    id: bigserial("id", { mode: "bigint" }).primaryKey(),
+    importId: uuid("import_id")
+      .notNull()
+      .references(() => imports.id, { onDelete: "cascade" }),
+    rowNumber: integer("row_number").notNull(),
+    column: text("column").notNull(),
+    value: text("value").notNull(),
+    reason: text("reason").notNull(),
+    severity: text("severity", { enum: ["error", "warning"] }).notNull(),
+  },
+  (t) => [index("import_issues_import_idx").on(t.importId, t.rowNumber)],
+);

@@ -1,5 +1,6 @@
 import { applyPendingJsmsCallbacks, drainJsmsCallbacks } from "@/lib/messages/jsms-callback-intake";
 import { logger } from "@/lib/util/logger";
+import { importLimits, startImportRunner } from "@/lib/contacts/import-runner";
 import { closeRuntime, getRuntime } from "./runtime";
 
 /**
@@ -21,6 +22,32 @@ export async function startBackgroundWork(): Promise<void> {
   };
   await sweep();
   setInterval(() => void sweep(), SWEEP_EVERY_MS).unref();
+  if (runtime.env.workerEnabled) runner().current = startImportRunner(runtime.db, importLimits(runtime.handle.kind));
+}
+
+const runnerKey = Symbol.for("sms-console.import-runner");
+/** On globalThis: route bundles may each load this module, and there is one runner per process. */
+function runner(): { current?: ReturnType<typeof startImportRunner> } {
+  const g = globalThis as typeof globalThis & { [runnerKey]?: { current?: ReturnType<typeof startImportRunner> } };
+  return (g[runnerKey] ??= {});
+}
+
+/** A new upload: start on it now rather than at the next poll. A web-only process (WORKER=off) leaves it to a worker. */
+export function wakeImportRunner(): void {
+  runner().current?.wake();
+}
+
+/**
+ * A start-up failure that waiting cannot mend (another process holds the embedded database)
+ * ends the process with its reason, instead of serving errors. Anything else (PostgreSQL not up
+ * yet) is logged, and the next request tries again; /api/health answers 503 meanwhile.
+ */
+export function exitIfUnrecoverable(error: unknown): void {
+  if (error instanceof Error && error.name === "DataDirLockedError") {
+    logger.error(error.message);
+    process.exit(1);
+  }
+  logger.error("start-up did not complete; requests will retry", { error });
 }
 
 /** With NEXT_MANUAL_SIG_HANDLE set (npm start sets it), Next.js leaves SIGTERM and SIGINT to us. */
@@ -38,6 +65,8 @@ export async function shutdown(signal: string): Promise<never> {
     logger.info("shutting down", { signal });
     try {
       const runtime = await getRuntime();
+      // A running import stops polling; its lease lapses and the next start resumes it.
+      runner().current?.stop();
       await drainJsmsCallbacks(runtime.db);
       await closeRuntime();
     } catch (error) {

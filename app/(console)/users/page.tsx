@@ -1,14 +1,22 @@
 import { getTranslations } from "next-intl/server";
+import { requireSessionActor } from "@/lib/auth/session";
+import { hasRole } from "@/lib/auth/roles";
+import { ImportHistory } from "@/components/users/import-history";
+import { ImportPanel } from "@/components/users/import-panel";
+import { UserSearch } from "@/components/users/user-search";
 import { PageHeader } from "@/components/ui";
 
-export default async function Page() {
+export default async function UsersPage() {
+  const actor = await requireSessionActor();
   const t = await getTranslations("users");
   return (
     <>
       <PageHeader title={t("title")} description={t("description")} />
-      <p role="status" className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-500">
-        {t("notYet")}
-      </p>
+      <div className="space-y-6">
+        {hasRole(actor.role, "operator") ? <ImportPanel /> : null}
+        <UserSearch />
+        <ImportHistory />
+      </div>
     </>
   );
 }

@@ -1,0 +1,189 @@
+import fs from "node:fs/promises";
+import { and, eq, lt, or } from "drizzle-orm";
+import type { Db } from "@/lib/db/client";
+import { channels, importIssues, imports } from "@/lib/db/schema";
+import { logger } from "@/lib/util/logger";
+import { writeContactsInLanes } from "./contact-writer";
+import { ImportFileError, estimateRowCount, openImportFile, type ImportBatch } from "./import";
+
+/**
+ * Runs uploads in the background, never inside a request. An import is claimed with a lease
+ * (SELECT … FOR UPDATE SKIP LOCKED), so several worker processes on one PostgreSQL share the
+ * queue and an import whose worker died is picked up again when its lease runs out. Rows are
+ * read in batches and written while the next batch is being parsed; progress and counts are
+ * stored after every batch, and a cancel request is honoured between batches.
+ */
+const LEASE_MS = 60_000;
+/** The error report keeps at most this many issues; the counts stay exact beyond it. */
+export const MAX_STORED_ISSUES = 100_000;
+
+export interface ImportLimits {
+  maxRows: number;
+  /** Connections a batch is written over: 2 on PostgreSQL, 1 on PGlite (it has one). */
+  writeLanes: number;
+}
+
+export function importLimits(databaseKind: "pglite" | "postgres", env: NodeJS.ProcessEnv = process.env): ImportLimits {
+  return {
+    maxRows: Number(env.IMPORT_MAX_ROWS ?? 2_000_000),
+    writeLanes: databaseKind === "postgres" ? Number(env.IMPORT_WRITE_LANES ?? 2) : 1,
+  };
+}
+
+type ImportRow = typeof imports.$inferSelect;
+
+export async function claimNextImport(db: Db): Promise<ImportRow | null> {
+  return db.transaction(async (tx) => {
+    const [candidate] = await tx
+      .select({ id: imports.id })
+      .from(imports)
+      .where(or(eq(imports.status, "queued"), and(eq(imports.status, "running"), lt(imports.leaseUntil, new Date()))))
+      .orderBy(imports.createdAt)
+      .limit(1)
+      .for("update", { skipLocked: true });
+    if (!candidate) return null;
+    const [claimed] = await tx
+      .update(imports)
+      .set({
+        status: "running",
+        startedAt: new Date(),
+        leaseUntil: new Date(Date.now() + LEASE_MS),
+        // A re-run after a crash starts over: the writes are idempotent, the counts are not.
+        processedRows: 0,
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        failedRows: 0,
+        warnings: 0,
+      })
+      .where(eq(imports.id, candidate.id))
+      .returning();
+    await tx.delete(importIssues).where(eq(importIssues.importId, candidate.id));
+    return claimed ?? null;
+  });
+}
+
+/** Records the end of an import and removes its uploaded file: the report lives in the database. */
+async function finish(db: Db, job: ImportRow, values: Partial<typeof imports.$inferInsert>) {
+  await db
+    .update(imports)
+    .set({ ...values, finishedAt: new Date(), leaseUntil: null })
+    .where(eq(imports.id, job.id));
+  await fs.rm(job.filePath, { force: true });
+}
+
+/** Runs one claimed import to its end (done, failed or cancelled). Never throws. */
+export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): Promise<void> {
+  const controller = new AbortController();
+  let storedIssues = 0;
+  const totals = { processedRows: 0, inserted: 0, updated: 0, unchanged: 0, failedRows: 0, warnings: 0 };
+  try {
+    const channelKeys = new Set((await db.select({ key: channels.channelKey }).from(channels)).map((c) => c.key));
+    const totalRows = await estimateRowCount(job.filePath, job.fileKind).catch(() => null);
+    await db.update(imports).set({ totalRows }).where(eq(imports.id, job.id));
+    const file = await openImportFile({ path: job.filePath, kind: job.fileKind, channelKeys, maxRows: limits.maxRows, signal: controller.signal });
+
+    const batches = file.batches();
+    // Parse the next batch while this one is written.
+    let pending = batches.next();
+    for (;;) {
+      const step = await pending;
+      if (step.done) break;
+      pending = batches.next();
+      pending.catch(() => {}); // handled when awaited; avoids an unhandled rejection meanwhile
+      const batch: ImportBatch = step.value;
+
+      const counts = await writeContactsInLanes(
+        db,
+        batch.rows.map((r) => ({ userid: r.userid, phones: r.phones })),
+        { dryRun: job.dryRun, lanes: limits.writeLanes },
+      );
+      const errors = batch.issues.filter((i) => i.severity === "error");
+      const failedRowNumbers = new Set(errors.map((i) => i.rowNumber));
+      totals.processedRows = batch.rowsRead;
+      totals.inserted += counts.inserted;
+      totals.updated += counts.updated;
+      totals.unchanged += counts.unchanged;
+      totals.failedRows += failedRowNumbers.size;
+      totals.warnings += batch.issues.length - errors.length;
+
+      const room = MAX_STORED_ISSUES - storedIssues;
+      if (room > 0 && batch.issues.length > 0) {
+        const keep = batch.issues.slice(0, room);
+        for (let i = 0; i < keep.length; i += 5000) {
+          await db.insert(importIssues).values(
+            keep.slice(i, i + 5000).map((issue) => ({
+              importId: job.id,
+              rowNumber: issue.rowNumber,
+              column: issue.column,
+              value: issue.value.slice(0, 1000),
+              reason: issue.reason,
+              severity: issue.severity,
+            })),
+          );
+        }
+        storedIssues += keep.length;
+      }
+      const [state] = await db
+        .update(imports)
+        .set({ ...totals, leaseUntil: new Date(Date.now() + LEASE_MS) })
+        .where(eq(imports.id, job.id))
+        .returning({ cancelRequested: imports.cancelRequested });
+      if (state?.cancelRequested) {
+        controller.abort();
+        await batches.return(undefined);
+        await finish(db, job, { ...totals, status: "cancelled" });
+        logger.info("import cancelled", { importId: job.id, processedRows: totals.processedRows });
+        return;
+      }
+    }
+    await finish(db, job, { ...totals, status: "done" });
+    logger.info("import done", { importId: job.id, ...totals, dryRun: job.dryRun });
+  } catch (error) {
+    const known = error instanceof ImportFileError;
+    if (!known) logger.error("import failed", { importId: job.id, error });
+    await finish(db, job, {
+      ...totals,
+      status: "failed",
+      errorCode: known ? error.code : "internal_error",
+      error: known ? error.message : "The import stopped because of an internal error; the rows written before it are kept.",
+    }).catch((e: unknown) => logger.error("could not record a failed import", { importId: job.id, error: e }));
+  }
+}
+
+/**
+ * The in-process runner: works through queued imports one at a time, woken by new uploads and
+ * polling every few seconds as a fallback (another process may have queued one).
+ */
+export function startImportRunner(db: Db, limits: ImportLimits, options: { pollMs?: number } = {}) {
+  let running = false;
+  let again = false;
+  const tick = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        for (let job = await claimNextImport(db); job; job = await claimNextImport(db)) await runImport(db, job, limits);
+      } while (again);
+    } catch (error) {
+      logger.error("import runner error", { error });
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), options.pollMs ?? 5_000);
+  timer.unref();
+  void tick();
+  return {
+    wake: () => void tick(),
+    stop: () => clearInterval(timer),
+    /** Resolves when the runner is idle (tests). */
+    async idle() {
+      while (running) await new Promise((r) => setTimeout(r, 20));
+    },
+  };
+}

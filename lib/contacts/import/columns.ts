@@ -1,0 +1,113 @@
+import { parseBindingHeader } from "@/lib/contacts/phone";
+import { columnLetter, isBlankCell, isCellProblem, type RawCell } from "./cells";
+import { ImportFileError, type HeaderProblem, type ImportFileErrorCode } from "./import-file-error";
+import type { ImportColumn } from "./types";
+
+/** What the header row says about each column; blank headers leave a hole. */
+export interface ColumnLayout {
+  columns: ImportColumn[];
+  /** Indexed by column (0 = A); undefined where the header cell is blank. */
+  byIndex: (ImportColumn | undefined)[];
+  useridIndex: number;
+}
+
+const ACCEPTED_HEADERS =
+  "Accepted headers: userid (or 用户ID); phone (or 手机号) for the number used on every channel; " +
+  "phone:KEY, phone.KEY or phone(KEY) for the number used on channel KEY.";
+
+export function describeChannelKeys(channelKeys: ReadonlySet<string>): string {
+  if (channelKeys.size === 0) return "There are no channels yet, so only the phone column (all channels) can be used.";
+  const keys = [...channelKeys].sort();
+  const shown = keys.slice(0, 50).join(", ");
+  return `Existing channel keys: ${shown}${keys.length > 50 ? ` and ${keys.length - 50} more` : ""}.`;
+}
+
+/** Finds the channel a header names: exactly, else case-insensitively when only one matches. */
+function findChannelKey(written: string, channelKeys: ReadonlySet<string>): string | null {
+  if (channelKeys.has(written)) return written;
+  const lower = written.toLowerCase();
+  const matches = [...channelKeys].filter((k) => k.toLowerCase() === lower);
+  return matches.length === 1 ? matches[0]! : null;
+}
+
+/**
+ * Checks the header row and maps every column to what it binds. Every problem is collected so the
+ * user can fix the header in one go; the error's code is the first problem's.
+ */
+export function resolveColumns(headerCells: readonly (RawCell | undefined)[] | null, channelKeys: ReadonlySet<string>): ColumnLayout {
+  const problems: (HeaderProblem & { code: ImportFileErrorCode })[] = [];
+  const byIndex: (ImportColumn | undefined)[] = [];
+  const columns: ImportColumn[] = [];
+  const seen = new Map<string, ImportColumn>();
+  let useridIndex = -1;
+
+  const cells = headerCells ?? [];
+  for (let index = 0; index < cells.length; index++) {
+    const cell = cells[index];
+    if (isBlankCell(cell)) continue;
+    const letter = columnLetter(index);
+    if (isCellProblem(cell)) {
+      problems.push({ code: "bad_header", column: letter, message: `The header in column ${letter} (${cell.shown}) cannot be read: ${cell.reason}` });
+      continue;
+    }
+    const header = (cell as string).trim();
+    const parsed = parseBindingHeader(header);
+    if (!parsed) {
+      problems.push({ code: "bad_header", column: header, message: `Column ${letter} has the unknown header "${header}".` });
+      continue;
+    }
+    let bindId: string;
+    if (parsed.kind === "userid") {
+      bindId = "userid";
+    } else if (parsed.bindId === "all") {
+      bindId = "all";
+    } else {
+      const key = findChannelKey(parsed.bindId, channelKeys);
+      if (!key) {
+        problems.push({
+          code: "unknown_channel",
+          column: header,
+          message: `Column ${letter} ("${header}") names the channel key "${parsed.bindId}", and no channel has that key.`,
+        });
+        continue;
+      }
+      bindId = key;
+    }
+    const earlier = seen.get(bindId);
+    if (earlier) {
+      const what = bindId === "userid" ? "the userid" : bindId === "all" ? "the phone for all channels" : `the phone for channel ${bindId}`;
+      problems.push({
+        code: "duplicate_column",
+        column: header,
+        message: `Columns ${earlier.letter} ("${earlier.header}") and ${letter} ("${header}") both give ${what}.`,
+      });
+      continue;
+    }
+    const column: ImportColumn = { header, letter, bindId };
+    seen.set(bindId, column);
+    byIndex[index] = column;
+    columns.push(column);
+    if (bindId === "userid") useridIndex = index;
+  }
+
+  if (useridIndex < 0) {
+    const empty = columns.length === 0 && problems.length === 0;
+    problems.push({
+      code: "missing_userid_column",
+      column: "A",
+      message: empty
+        ? "The first row is empty; it must hold the column headers, starting with userid."
+        : "There is no userid column; the header row must have one.",
+    });
+  }
+
+  if (problems.length > 0) {
+    const list = problems.map((p) => p.message).join(" ");
+    throw new ImportFileError(
+      problems[0]!.code,
+      `The header row cannot be used, so nothing was imported. ${list} ${ACCEPTED_HEADERS} ${describeChannelKeys(channelKeys)}`,
+      problems.map(({ column, message }) => ({ column, message })),
+    );
+  }
+  return { columns, byIndex, useridIndex };
+}

@@ -1,0 +1,28 @@
+/**
+ * The userid rule of the file import: trimmed, 1–64 characters (code points, so a Chinese or emoji
+ * userid counts as the user sees it), and no control characters, which would be invisible in the
+ * console and break the error report.
+ */
+export type UseridResult = { ok: true; userid: string } | { ok: false; reason: string };
+
+export const MAX_USERID_LENGTH = 64;
+
+/** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) return true;
+  }
+  return false;
+}
+
+export function validateUserid(raw: string): UseridResult {
+  const userid = raw.trim();
+  if (userid === "") return { ok: false, reason: "The userid is empty." };
+  // Code points are counted only when the UTF-16 length could be over the limit.
+  if (userid.length > MAX_USERID_LENGTH && [...userid].length > MAX_USERID_LENGTH) {
+    return { ok: false, reason: `The userid is longer than ${MAX_USERID_LENGTH} characters.` };
+  }
+  if (hasControlCharacter(userid)) return { ok: false, reason: "The userid contains a control character (such as a line break or tab)." };
+  return { ok: true, userid };
+}

@@ -1,0 +1,85 @@
+import { PassThrough, Readable } from "node:stream";
+import ExcelJS from "exceljs";
+import type { Db } from "@/lib/db/client";
+import { channels } from "@/lib/db/schema";
+import { asc } from "drizzle-orm";
+import { importIssuePages } from "./import-service";
+
+/**
+ * Workbooks the console hands out, written as streams (exceljs WorkbookWriter) so an error report
+ * of a hundred thousand rows never sits in memory whole.
+ */
+export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+function streamingWorkbook() {
+  const out = new PassThrough();
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  return { out, workbook };
+}
+
+/** The upload template: `userid`, `phone` (all channels), then `phone:KEY` for every channel. */
+export async function templateWorkbook(db: Db): Promise<Readable> {
+  const list = await db.select({ key: channels.channelKey, name: channels.name }).from(channels).orderBy(asc(channels.createdAt));
+  const { out, workbook } = streamingWorkbook();
+  const sheet = workbook.addWorksheet("users");
+  sheet.columns = [
+    { header: "userid", width: 20 },
+    { header: "phone", width: 16 },
+    ...list.map((c) => ({ header: `phone:${c.key}`, width: 18 })),
+  ];
+  sheet.getRow(1).font = { bold: true };
+  sheet.getRow(1).commit();
+  // Text columns, so Excel keeps leading "+" and long digit strings as typed.
+  for (let col = 2; col <= list.length + 2; col++) sheet.getColumn(col).numFmt = "@";
+  const notes = workbook.addWorksheet("channels");
+  notes.columns = [
+    { header: "column", width: 20 },
+    { header: "channel", width: 30 },
+  ];
+  notes.addRow(["phone", "every channel without its own number"]).commit();
+  for (const c of list) notes.addRow([`phone:${c.key}`, c.name]).commit();
+  sheet.commit();
+  notes.commit();
+  void workbook.commit();
+  return out;
+}
+
+/** One row per rejected cell (and per warning): row, column, value, reason. */
+export async function errorReportWorkbook(db: Db, importId: string): Promise<Readable> {
+  const pages = importIssuePages(db, importId);
+  // Ask for the first page now, so an unknown import fails before the response starts.
+  const first = await pages.next();
+  const { out, workbook } = streamingWorkbook();
+  const sheet = workbook.addWorksheet("errors");
+  sheet.columns = [
+    { header: "row", width: 8 },
+    { header: "column", width: 18 },
+    { header: "value", width: 28 },
+    { header: "reason", width: 70 },
+    { header: "severity", width: 10 },
+  ];
+  sheet.getRow(1).font = { bold: true };
+  sheet.getRow(1).commit();
+  void (async () => {
+    try {
+      for (let step = first; !step.done; step = await pages.next()) {
+        for (const issue of step.value) sheet.addRow([issue.rowNumber, issue.column, issue.value, issue.reason, issue.severity]).commit();
+      }
+      sheet.commit();
+      await workbook.commit();
+    } catch (error) {
+      out.destroy(error as Error);
+    }
+  })();
+  return out;
+}
+
+export function xlsxResponse(stream: Readable, fileName: string): Response {
+  return new Response(Readable.toWeb(stream) as unknown as ReadableStream, {
+    headers: {
+      "content-type": XLSX_TYPE,
+      "content-disposition": `attachment; filename="${fileName}"`,
+      "cache-control": "no-store",
+    },
+  });
+}
