@@ -68,6 +68,15 @@ describeEachDb("import runner", (t) => {
     await expect(getContact(t.db, "erin")).rejects.toMatchObject({ status: 404 });
   });
 
+  it("refuses a file with more rows than the limit before writing any", async () => {
+    await queue("big.csv", ["userid,phone", ...Array.from({ length: 12 }, (_, i) => `big${i},1380013800${i % 10}`)].join("\n"));
+    const job = await claimNextImport(t.db);
+    await runImport(t.db, job!, { ...importLimits(t.kind), maxRows: 10 });
+    const failed = await getImport(t.db, job!.id);
+    expect(failed).toMatchObject({ status: "failed", errorCode: "too_many_rows", inserted: 0 });
+    await expect(getContact(t.db, "big0")).rejects.toMatchObject({ status: 404 });
+  });
+
   it("cancels a queued import at once", async () => {
     const queued = await queue("cancel.csv", "userid,phone\nfrank,13800138000");
     expect((await requestImportCancel(t.db, actor, queued.importId)).status).toBe("cancelled");

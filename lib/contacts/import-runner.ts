@@ -81,6 +81,13 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): P
     const channelKeys = new Set((await db.select({ key: channels.channelKey }).from(channels)).map((c) => c.key));
     const totalRows = await estimateRowCount(job.filePath, job.fileKind).catch(() => null);
     await db.update(imports).set({ totalRows }).where(eq(imports.id, job.id));
+    // Refuse an oversized file before writing any of it (the reader would only stop at the limit).
+    if (totalRows !== null && totalRows > limits.maxRows) {
+      throw new ImportFileError(
+        "too_many_rows",
+        `The file has about ${totalRows.toLocaleString("en")} data rows; at most ${limits.maxRows.toLocaleString("en")} can be imported at once. Split it into smaller files.`,
+      );
+    }
     const file = await openImportFile({ path: job.filePath, kind: job.fileKind, channelKeys, maxRows: limits.maxRows, signal: controller.signal });
 
     const batches = file.batches();

@@ -119,17 +119,17 @@ describe("normalizePhone", () => {
 
 describe("parseBindingHeader", () => {
   it("reads userid and its Chinese alias, in any case", () => {
-    for (const header of ["userid", "UserID", " USERID ", "用户ID", "用户id"]) expect(parseBindingHeader(header)).toEqual({ kind: "userid" });
+    for (const header of ["userid", "UserID", " USERID ", "用户ID", "用户id", "用户ＩＤ", "ｕｓｅｒｉｄ"]) expect(parseBindingHeader(header)).toEqual({ kind: "userid" });
   });
 
   it("binds phone and 手机号 to all channels", () => {
-    for (const header of ["phone", "Phone", "PHONE", "手机号", "phone:all", "phone(ALL)"]) {
+    for (const header of ["phone", "Phone", "PHONE", "手机号", "手机号码", "phone:all", "phone(ALL)"]) {
       expect(parseBindingHeader(header)).toEqual({ kind: "phone", bindId: "all" });
     }
   });
 
   it("binds phone:KEY, phone.KEY and phone(KEY) to channel KEY, keeping the key as written", () => {
-    for (const header of ["phone:ab12", "phone.ab12", "phone(ab12)", "Phone : ab12", "phone ( ab12 )", "手机号:ab12", "手机号：ab12", "手机号（ab12）", "phone．ab12"]) {
+    for (const header of ["phone:ab12", "phone.ab12", "phone(ab12)", "Phone : ab12", "phone ( ab12 )", "手机号:ab12", "手机号：ab12", "手机号（ab12）", "phone．ab12", "ｐｈｏｎｅ：ａｂ１２"]) {
       expect(parseBindingHeader(header)).toEqual({ kind: "phone", bindId: "ab12" });
     }
     expect(parseBindingHeader("phone:AB12")).toEqual({ kind: "phone", bindId: "AB12" });

@@ -92,18 +92,14 @@ const PHONE_HEADER = /^(?:phone|手机号|手机号码)(?:\s*[:.]\s*([^\s()]+)|\
 const USERID_HEADER = /^(?:userid|用户id)$/i;
 
 /**
- * Reads an import file's column header. Latin names are case-insensitive and full-width `：（）．`
- * (typed with a Chinese IME) count as their ASCII forms. `phone` and `phone:all` bind "all";
- * `phone:KEY` binds channelKey KEY as written (whether it exists is the caller's question).
- * Anything else is null: an unknown header.
+ * Reads an import file's column header. Latin names are case-insensitive, full-width forms
+ * (`：（）．`, typed with a Chinese IME) count as their ASCII forms, and 手机号码 is taken for
+ * 手机号. `phone` and `phone:all` bind "all"; `phone:KEY` binds channelKey KEY as written (whether
+ * it exists is the caller's question). Anything else is null: an unknown header.
  */
 export function parseBindingHeader(header: string): BindingHeader | null {
-  const text = header
-    .trim()
-    .replace(/：/g, ":")
-    .replace(/（/g, "(")
-    .replace(/）/g, ")")
-    .replace(/．/g, ".");
+  // NFKC turns the full-width forms a Chinese IME types (：（）．, ＩＤ, ｐｈｏｎｅ) into ASCII.
+  const text = header.normalize("NFKC").trim();
   if (USERID_HEADER.test(text)) return { kind: "userid" };
   const match = PHONE_HEADER.exec(text);
   if (!match) return null;

@@ -6,6 +6,15 @@
  * Makes a CSV and an .xlsx (userid, phone, three channel columns) once, then times
  * estimateRowCount + openImportFile + every batch, and samples the peak RSS. The .xlsx is written by
  * exceljs's streaming writer with shared strings, as Excel stores text. Prints the machine's cores.
+ *
+ * Measured on the 2-core development machine (Node 20, other work running, load ≈ 2.5), 1,000,000
+ * rows, reader alone (estimate + open + all batches, validation included):
+ *   csv  (56 MiB)                         1.7–1.95 s, peak RSS 145–155 MB
+ *   xlsx (55 MiB, exceljs-written, 3 M shared strings, no dimension)   6.4–7.0 s, peak RSS ≈ 305 MB
+ *   xlsx (48 MiB, LibreOffice-written, 363 MB sheet XML)               6.7–7.3 s, peak RSS 180–215 MB
+ * Live memory at the end of the xlsx run is about 75 MB (heap 36 MB + typed arrays); the rest of
+ * the peak is garbage not yet collected. For comparison, exceljs's streaming WorkbookReader only
+ * iterating the same rows (no validation): 18.7 s (LibreOffice file) and 20.7 s / 629 MB (exceljs file).
  */
 import fs from "node:fs";
 import os from "node:os";

@@ -1,11 +1,9 @@
 import { isAscii } from "node:buffer";
-import fs from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
+import fs, { type FileHandle } from "node:fs/promises";
 import type { RawRow } from "./cells";
 import { ole2Error, readHead, sniffBytes } from "./file-sniff";
 import { ImportFileError } from "./import-file-error";
-import type { RawRowSource } from "./row-source";
-import { throwIfCancelled } from "./row-source";
+import { throwIfCancelled, type RawRowSource } from "./row-source";
 import { SharedStringTable, SharedStringsScanner } from "./shared-strings";
 import { MergeIndex, SheetPrescan } from "./sheet-prescan";
 import { SheetScanner } from "./sheet-scanner";
@@ -42,16 +40,15 @@ export async function openXlsxSource(options: XlsxSourceOptions): Promise<RawRow
     const location = await locateFirstSheet(file, entries, budget);
 
     const prescan = new SheetPrescan();
+    let dimensionChecked = false;
     for await (const chunk of readEntry(file, location.sheet, { budget, verifyCrc: true })) {
       throwIfCancelled(options.signal);
       prescan.write(chunk);
-    }
-    const dimension = prescan.dimension;
-    if (dimension && dimension.lastRow - 1 > options.maxRows) {
-      throw new ImportFileError(
-        "too_many_rows",
-        `The sheet uses rows down to row ${dimension.lastRow.toLocaleString("en")}: more than the ${options.maxRows.toLocaleString("en")} data rows one import may have. Split the file; if the rows below your data are empty, delete them in Excel and save again.`,
-      );
+      // The dimension comes first: refuse an oversized sheet without inflating the rest of it.
+      if (!dimensionChecked && prescan.dimension) {
+        dimensionChecked = true;
+        checkDimension(prescan.dimension.lastRow, options.maxRows);
+      }
     }
 
     const strings = new SharedStringTable(options.maxCellLength);
@@ -61,6 +58,14 @@ export async function openXlsxSource(options: XlsxSourceOptions): Promise<RawRow
     await file.close();
     throw error;
   }
+}
+
+function checkDimension(lastRow: number, maxRows: number): void {
+  if (lastRow - 1 <= maxRows) return;
+  throw new ImportFileError(
+    "too_many_rows",
+    `The sheet uses rows down to row ${lastRow.toLocaleString("en")}: more than the ${maxRows.toLocaleString("en")} data rows one import may have. Split the file; if the rows below your data are empty, delete them in Excel and save again.`,
+  );
 }
 
 async function loadSharedStrings(options: XlsxSourceOptions, file: FileHandle, entry: ZipEntry, budget: InflateBudget, table: SharedStringTable) {

@@ -196,15 +196,7 @@ export async function* readEntry(file: FileHandle, entry: ZipEntry, options: Ent
     if (entry.uncompressedSize !== 0) throw corrupt(`the part ${entry.name} is empty`);
     return;
   }
-  const source = Readable.from(readRange(file, start, start + entry.compressedSize), { objectMode: false });
-  let compressedRead = 0;
-  if (options.onCompressedProgress) {
-    const report = options.onCompressedProgress;
-    source.on("data", (chunk: Buffer) => {
-      compressedRead += chunk.length;
-      report(compressedRead);
-    });
-  }
+  const source = Readable.from(readRange(file, start, start + entry.compressedSize, { onRead: options.onCompressedProgress }), { objectMode: false });
   // The inflater's own buffering gives backpressure: it stops inflating while its output waits.
   const output: Readable = entry.method === 8 ? pipeline(source, zlib.createInflateRaw({ chunkSize: options.chunkSize ?? 256 * 1024 }), () => {}) : source;
   let inflated = 0;
