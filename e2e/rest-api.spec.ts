@@ -151,3 +151,37 @@ test("test connection logs in to a CMPP gateway, and names the reason when it ca
   expect(unreachable.ok).toBe(false);
   expect(unreachable.detail).toMatch(/refused|connect/i);
 });
+
+test("users: the UMS upsert, one user, and an import through the API", async () => {
+  const channels = (await (await viewerApi.get("/api/v1/channels")).json()).items as { channelKey: string; name: string }[];
+  const key = channels.find((c) => c.name === "REST JSMS")!.channelKey;
+  const upsert = await adminApi.post("/api/v1/users", {
+    data: [
+      { userid: "rest-zhangsan", phone: { all: "18756432567", [key]: "+8613800138000" } },
+      { userid: "rest-lisi", phone: { nope: "13800138000" } },
+    ],
+  });
+  expect(upsert.status()).toBe(200);
+  expect(await upsert.json()).toEqual({ inserted: 1, updated: 0, unchanged: 0, failed: [expect.objectContaining({ index: 1, userid: "rest-lisi", path: "phone.nope" })] });
+  expect((await viewerApi.post("/api/v1/users", { data: [] })).status()).toBe(403);
+  const user = await viewerApi.get("/api/v1/users/rest-zhangsan");
+  expect(await user.json()).toEqual({ userid: "rest-zhangsan", phones: { all: "18756432567", [key]: "13800138000" } });
+  expect((await viewerApi.get("/api/v1/users/nobody-here")).status()).toBe(404);
+
+  const queued = await adminApi.post("/api/v1/users/import", {
+    multipart: { dryRun: "false", file: { name: "rest.csv", mimeType: "text/csv", buffer: Buffer.from(`userid,phone:${key}\nrest-wangwu,13900139000\nrest-bad,123\n`) } },
+  });
+  expect(queued.status()).toBe(202);
+  const { importId } = await queued.json();
+  await expect
+    .poll(async () => (await (await viewerApi.get(`/api/v1/imports/${importId}`)).json()).status, { timeout: 15_000 })
+    .toBe("done");
+  const done = await (await viewerApi.get(`/api/v1/imports/${importId}`)).json();
+  expect(done).toMatchObject({ importId, status: "done", totalRows: 2, processedRows: 2, inserted: 1, updated: 0, unchanged: 0, failedRows: 1 });
+  const report = await viewerApi.get(`/api/v1/imports/${importId}/errors.xlsx`);
+  expect(report.status()).toBe(200);
+  expect(report.headers()["content-type"]).toContain("spreadsheetml");
+  const wrongType = await adminApi.post("/api/v1/users/import", { multipart: { file: { name: "users.txt", mimeType: "text/plain", buffer: Buffer.from("x") } } });
+  expect(wrongType.status()).toBe(400);
+  expect((await wrongType.json()).error.code).toBe("unsupported_file_type");
+});

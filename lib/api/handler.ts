@@ -103,7 +103,16 @@ function assertSameOrigin(req: NextRequest): void {
   if (site && site !== "same-origin" && site !== "none") throw new ForbiddenError("Cross-site request refused.");
   const origin = req.headers.get("origin");
   const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host");
-  if (origin && host && new URL(origin).host !== host) throw new ForbiddenError("Cross-site request refused.");
+  if (origin && host && originHost(origin) !== host) throw new ForbiddenError("Cross-site request refused.");
+}
+
+/** The host of an Origin header; "null" (sandboxed frames) and garbage match no host. */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
 }
 
 async function readJson(req: NextRequest, maxBytes: number): Promise<unknown> {

@@ -1,14 +1,5 @@
-import { getTranslations } from "next-intl/server";
-import { PageHeader } from "@/components/ui";
+import { NotYetPage } from "@/components/not-yet-page";
 
-export default async function Page() {
-  const t = await getTranslations("send");
-  return (
-    <>
-      <PageHeader title={t("title")} description={t("description")} />
-      <p role="status" className="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-500">
-        {t("notYet")}
-      </p>
-    </>
-  );
+export default function Page() {
+  return <NotYetPage section="send" />;
 }
