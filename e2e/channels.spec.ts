@@ -158,6 +158,30 @@ test("after a reload, secrets are masked and saving without retyping keeps them"
   expect(channel.warnings[0].code).toBe("port_needs_approval");
 });
 
+test("an admin disables a channel, and deletes one that never sent after confirming", async ({ page }) => {
+  await signIn(page, admin);
+  await page.goto("/channels/new");
+  await page.getByLabel("Name").fill("Short-lived");
+  await page.getByLabel("AppKey").fill(jsms.appKey);
+  await page.getByLabel("MasterSecret").fill(jsms.masterSecret);
+  await page.getByRole("button", { name: "Create channel" }).click();
+  await expect(page.getByRole("heading", { name: "Short-lived" })).toBeVisible();
+
+  await page.getByRole("button", { name: "Disable" }).click();
+  await expect(page.getByRole("button", { name: "Enable" })).toBeVisible();
+  await expect(page.getByText("Disabled", { exact: true })).toBeVisible();
+
+  await page.getByRole("button", { name: "Delete" }).click();
+  const dialog = page.getByRole("dialog", { name: 'Delete the channel "Short-lived"?' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(dialog).toHaveCount(0);
+  await page.getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("button", { name: "Yes, delete the channel" }).click();
+  await expect(page).toHaveURL(/\/channels$/);
+  await expect(page.getByRole("link", { name: "Short-lived" })).toHaveCount(0);
+});
+
 test("a duplicate channel name is refused", async ({ page }) => {
   await signIn(page, admin);
   await page.goto("/channels/new");
