@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
-import { channels, sends } from "@/lib/db/schema";
+import { channels } from "@/lib/db/schema";
 import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/actor";
 import {
@@ -211,15 +211,4 @@ export async function deleteChannel(ctx: ChannelContext, actor: Actor, channelKe
 export async function loadChannelForSending(ctx: ChannelContext, channelKey: string) {
   const row = await findRow(ctx.db, channelKey);
   return { row, view: toView(ctx, row), secrets: unsealSecrets(ctx.sealKey, row.sealedSecrets) };
-}
-
-/** Whether any send used the channel: such a channel can be disabled but not deleted. */
-export async function channelHasSent(db: Db, channelKey: string): Promise<boolean> {
-  const rows = await db
-    .select({ id: sends.id })
-    .from(sends)
-    .innerJoin(channels, eq(channels.id, sends.channelId))
-    .where(eq(channels.channelKey, channelKey))
-    .limit(1);
-  return rows.length > 0;
 }
