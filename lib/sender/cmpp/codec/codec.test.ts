@@ -6,8 +6,9 @@ import { describe, expect, it } from "vitest";
 import { decodePdu, encodePdu } from "./codec";
 import { authenticatorIsmg, authenticatorSource, cmppTimestamp, timestampString, verifyAuthenticatorIsmg } from "./auth";
 import { MAX_FRAME_LENGTH } from "./constants";
-import type { CmppPdu, SubmitPdu } from "./pdu";
+import type { CmppPdu } from "./pdu";
 import type { CmppVersion } from "../types";
+import { sampleDeliver, sampleSubmit } from "../testing/pdus";
 
 /** Hex with spaces and `|` separators allowed for readability. */
 const hex = (s: string) => s.replace(/[\s|]/g, "");
@@ -83,54 +84,25 @@ describe("CONNECT / CONNECT_RESP", () => {
   });
 });
 
-function submit(overrides: Partial<SubmitPdu> = {}): SubmitPdu {
-  return {
-    command: "submit",
-    sequenceId: 7,
-    msgId: "0000000000000000",
-    pkTotal: 1,
-    pkNumber: 1,
-    registeredDelivery: 1,
-    msgLevel: 1,
-    serviceId: "MSG",
-    feeUserType: 2,
-    feeTerminalId: "",
-    feeTerminalType: 0,
-    tpPid: 0,
-    tpUdhi: 0,
-    msgFmt: 0,
-    msgSrc: "900001",
-    feeType: "01",
-    feeCode: "000000",
-    validTime: "",
-    atTime: "",
-    srcId: "10690001",
-    destTerminalIds: ["13800138000"],
-    destTerminalType: 0,
-    msgContent: Buffer.from("Hi"),
-    linkId: "",
-    ...overrides,
-  };
-}
 
 describe("SUBMIT / SUBMIT_RESP", () => {
   const common = (feeTerminal: string) =>
     `0000000000000000 | 01 | 01 | 01 | 01 | ${str("MSG", 10)} | 02 | ${feeTerminal} | 00 | 00 | 00 | ${str("900001", 6)} | ${str("01", 2)} | ${str("000000", 6)} | ${zeros(17)} | ${zeros(17)} | ${str("10690001", 21)}`;
 
   it("2.0: 21-octet numbers, 8-octet Reserve (161 octets for 2 octets of text)", () => {
-    roundTrip(submit(), "2.0", `000000a1 00000004 00000007 | ${common(zeros(21))} | 01 | ${str("13800138000", 21)} | 02 | 4869 | ${zeros(8)}`);
+    roundTrip(sampleSubmit(), "2.0", `000000a1 00000004 00000007 | ${common(zeros(21))} | 01 | ${str("13800138000", 21)} | 02 | 4869 | ${zeros(8)}`);
   });
 
   it("3.0: 32-octet numbers with type octets, 20-octet LinkID (197 octets)", () => {
     roundTrip(
-      submit(),
+      sampleSubmit(),
       "3.0",
       `000000c5 00000004 00000007 | ${common(zeros(32) + "|00")} | 01 | ${str("13800138000", 32)} | 00 | 02 | 4869 | ${zeros(20)}`,
     );
   });
 
   it("carries several destinations and a LinkID", () => {
-    const pdu = submit({ destTerminalIds: ["13800138000", "13900139000"], linkId: "LINK1" });
+    const pdu = sampleSubmit({ destTerminalIds: ["13800138000", "13900139000"], linkId: "LINK1" });
     roundTrip(
       pdu,
       "3.0",
@@ -150,14 +122,14 @@ describe("SUBMIT / SUBMIT_RESP", () => {
   });
 
   it("rejects a SUBMIT whose Total_Length disagrees with Msg_Length (Result 4)", () => {
-    const good = encodePdu(submit(), "3.0");
+    const good = encodePdu(sampleSubmit(), "3.0");
     const bad = Buffer.concat([good, Buffer.from([0])]);
     bad.writeUInt32BE(bad.length, 0);
     expect(decodePdu(bad, "3.0")).toMatchObject({ command: "invalid", result: 4, sequenceId: 7 });
   });
 
   it("rejects DestUsr_tl 0 (Result 1)", () => {
-    const frame = encodePdu(submit(), "3.0");
+    const frame = encodePdu(sampleSubmit(), "3.0");
     frame[12 + 129 - 1] = 0;
     expect(decodePdu(frame, "3.0")).toMatchObject({ command: "invalid", result: 1 });
   });
@@ -167,21 +139,7 @@ describe("DELIVER / DELIVER_RESP", () => {
   const report71 = `bcb739c010010000 | ${str("DELIVRD", 7)} | ${str("2410211200", 10)} | ${str("2410211201", 10)} | ${str("13800138000", 32)} | 0000002a`;
 
   it("3.0 status report: 32-octet Src_terminal_Id + type, 71-octet report, LinkID (180 octets)", () => {
-    const pdu: CmppPdu = {
-      command: "deliver",
-      sequenceId: 9,
-      msgId: "0000000000000001",
-      destId: "10690001",
-      serviceId: "MSG",
-      tpPid: 0,
-      tpUdhi: 0,
-      msgFmt: 0,
-      srcTerminalId: "13800138000",
-      srcTerminalType: 0,
-      registeredDelivery: 1,
-      msgContent: Buffer.from(hex(report71), "hex"),
-      linkId: "",
-    };
+    const pdu: CmppPdu = sampleDeliver({ msgContent: Buffer.from(hex(report71), "hex") });
     roundTrip(
       pdu,
       "3.0",
@@ -257,7 +215,7 @@ describe("ACTIVE_TEST, TERMINATE, QUERY, CANCEL", () => {
   });
 
   it("the largest legal frame is a 3.0 SUBMIT to 99 numbers with 255 octets", () => {
-    const pdu = submit({ destTerminalIds: Array.from({ length: 99 }, (_, i) => `138${String(i).padStart(8, "0")}`), msgContent: Buffer.alloc(255, 0x41), msgFmt: 4 });
+    const pdu = sampleSubmit({ destTerminalIds: Array.from({ length: 99 }, (_, i) => `138${String(i).padStart(8, "0")}`), msgContent: Buffer.alloc(255, 0x41), msgFmt: 4 });
     expect(encodePdu(pdu, "3.0").length).toBe(MAX_FRAME_LENGTH);
     expect(MAX_FRAME_LENGTH).toBe(3586);
   });

@@ -11,6 +11,7 @@ import { parseStatusReport } from "./status-report";
 import { parseUserData } from "../message/udh";
 import type { CmppPdu } from "./pdu";
 import type { CmppVersion } from "../types";
+import { sampleDeliver } from "../testing/pdus";
 
 const SAMPLES: CmppPdu[] = [
   { command: "connect", sequenceId: 1, sourceAddr: "900001", authenticatorSource: Buffer.alloc(16, 7), version: 0x30, timestamp: 1021080510 },
@@ -42,21 +43,7 @@ const SAMPLES: CmppPdu[] = [
     linkId: "",
   },
   { command: "submit_resp", sequenceId: 2, msgId: "0123456789abcdef", result: 0 },
-  {
-    command: "deliver",
-    sequenceId: 3,
-    msgId: "0000000000000001",
-    destId: "10690001",
-    serviceId: "MSG",
-    tpPid: 0,
-    tpUdhi: 0,
-    msgFmt: 0,
-    srcTerminalId: "13800138000",
-    srcTerminalType: 0,
-    registeredDelivery: 1,
-    msgContent: Buffer.alloc(71, 0x30),
-    linkId: "",
-  },
+  sampleDeliver({ sequenceId: 3 }),
   { command: "active_test", sequenceId: 4 },
   { command: "active_test_resp", sequenceId: 4, reserved: 0 },
   { command: "query", sequenceId: 5, time: "20241021", queryType: 0, queryCode: "", reserve: "" },

@@ -10,6 +10,7 @@ import type { PduTransport } from "./socket-transport";
 import { authenticatorIsmg } from "../codec/auth";
 import type { CmppPdu, ConnectPdu, SubmitPdu } from "../codec/pdu";
 import { silentLogger } from "../logger";
+import { sampleSubmit } from "../testing/pdus";
 import type { CmppLoginError } from "../errors";
 
 class FakeTransport implements PduTransport {
@@ -47,32 +48,8 @@ const options: SessionOptions = {
   logger: silentLogger,
 };
 
-const submitPdu = (n: number): SubmitPdu => ({
-  command: "submit",
-  sequenceId: 0,
-  msgId: "0000000000000000",
-  pkTotal: 1,
-  pkNumber: 1,
-  registeredDelivery: 1,
-  msgLevel: 1,
-  serviceId: "",
-  feeUserType: 2,
-  feeTerminalId: "",
-  feeTerminalType: 0,
-  tpPid: 0,
-  tpUdhi: 0,
-  msgFmt: 0,
-  msgSrc: "900001",
-  feeType: "01",
-  feeCode: "000000",
-  validTime: "",
-  atTime: "",
-  srcId: "1069",
-  destTerminalIds: ["13800138000"],
-  destTerminalType: 0,
-  msgContent: Buffer.from(`m${n}`),
-  linkId: "",
-});
+const submitPdu = (n: number): SubmitPdu =>
+  sampleSubmit({ sequenceId: 0, serviceId: "", srcId: "1069", msgContent: Buffer.from(`m${n}`) });
 
 interface Recorder {
   events: string[];

@@ -12,6 +12,7 @@ import { parseStatusReport } from "../codec/status-report";
 import { concatHeader } from "../message/udh";
 import { ACCESS_NUMBER, ACCOUNT, PASSWORD, closeSimulators, simulator, waitFor } from "../testing/fixtures";
 import type { CmppVersion } from "../types";
+import { sampleSubmit } from "../testing/pdus";
 
 afterEach(closeSimulators);
 
@@ -63,33 +64,7 @@ class RawClient {
 }
 
 function submit(overrides: Partial<SubmitPdu> = {}): SubmitPdu {
-  return {
-    command: "submit",
-    sequenceId: 2,
-    msgId: "0000000000000000",
-    pkTotal: 1,
-    pkNumber: 1,
-    registeredDelivery: 1,
-    msgLevel: 1,
-    serviceId: "TEST",
-    feeUserType: 2,
-    feeTerminalId: "",
-    feeTerminalType: 0,
-    tpPid: 0,
-    tpUdhi: 0,
-    msgFmt: 0,
-    msgSrc: ACCOUNT,
-    feeType: "01",
-    feeCode: "000000",
-    validTime: "",
-    atTime: "",
-    srcId: ACCESS_NUMBER,
-    destTerminalIds: ["13800138000"],
-    destTerminalType: 0,
-    msgContent: Buffer.from("hello"),
-    linkId: "",
-    ...overrides,
-  };
+  return sampleSubmit({ sequenceId: 2, serviceId: "TEST", msgSrc: ACCOUNT, srcId: ACCESS_NUMBER, msgContent: Buffer.from("hello"), ...overrides });
 }
 
 describe("simulator login", () => {
