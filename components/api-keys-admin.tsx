@@ -10,7 +10,8 @@ import type { ApiKeyView } from "@/lib/auth/api-keys";
 import { apiKeyCreateSchema, type ApiKeyCreateInput } from "@/lib/auth/operator-schema";
 import { ROLES } from "@/lib/auth/roles";
 import { CopyButton } from "./copy-button";
-import { Table, useDateTime, useExplainError } from "./table";
+import { Table } from "./table";
+import { useDateTime, useExplainError, useFieldMessage } from "./use-messages";
 import { Alert, Badge, Button, Card, SelectField, TextField } from "./ui";
 
 export function ApiKeysAdmin() {
@@ -28,7 +29,7 @@ export function ApiKeysAdmin() {
   });
   const form = useForm<ApiKeyCreateInput>({ resolver: zodResolver(apiKeyCreateSchema), defaultValues: { name: "", role: "operator" } });
   const errors = form.formState.errors;
-  const msg = (m?: string) => (m ? (t.has(m) ? t(m) : m) : undefined);
+  const msg = useFieldMessage();
 
   return (
     <div className="space-y-6">

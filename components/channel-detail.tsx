@@ -9,7 +9,7 @@ import type { ChannelView } from "@/lib/channels/channel-view";
 import { ChannelForm } from "./channel-form";
 import { ChannelFeedback } from "./channel-feedback";
 import { CopyButton } from "./copy-button";
-import { useDateTime, useExplainError } from "./table";
+import { useDateTime, useExplainError } from "./use-messages";
 import { Alert, Badge, Button, Card, PageHeader } from "./ui";
 
 interface TestResult {
@@ -68,6 +68,13 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
     mutationFn: () => apiFetch<TestResult>(`/api/v1/channels/${channel.channelKey}/test`, { method: "POST", body: {} }),
     onError: (error) => setFailure(explain(error)),
   });
+
+  // A stored secret is never sent to the browser: it is shown as set, and only that.
+  const maskedSecret = (
+    <>
+      <span aria-label={t("channels.secretMasked")}>••••••••</span> <Badge>{t("channels.secretStored")}</Badge>
+    </>
+  );
 
   if (editing) {
     return (
@@ -170,7 +177,7 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
                   <span className="font-mono">{channel.config.appKeyHint}</span> <Badge>{t("channels.secretStored")}</Badge>
                 </Row>
                 <Row label={t("channels.fields.masterSecret")}>
-                  <span aria-label={t("channels.secretMasked")}>••••••••</span> <Badge>{t("channels.secretStored")}</Badge>
+                  {maskedSecret}
                 </Row>
               </dl>
             </Card>
@@ -183,7 +190,7 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
               <Row label={t("channels.fields.port")}>{channel.config.port}</Row>
               <Row label={t("channels.fields.account")}>{channel.config.account}</Row>
               <Row label={t("channels.fields.password")}>
-                <span aria-label={t("channels.secretMasked")}>••••••••</span> <Badge>{t("channels.secretStored")}</Badge>
+                {maskedSecret}
               </Row>
               <Row label={t("channels.fields.accessNumber")}>{channel.config.accessNumber}</Row>
               <Row label={t("channels.fields.connections")}>{channel.config.connections}</Row>

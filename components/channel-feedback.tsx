@@ -4,7 +4,8 @@ import { useQuery } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
 import { apiFetch } from "@/lib/api/client";
 import type { ReplyView, ReviewView } from "@/lib/channels/channel-feedback";
-import { Table, useDateTime } from "./table";
+import { Table } from "./table";
+import { useDateTime } from "./use-messages";
 import { Badge, Card } from "./ui";
 
 /** Jiguang's template/signature review results and the latest replies, refreshed while the page is open. */

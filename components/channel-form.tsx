@@ -16,7 +16,7 @@ import {
 } from "@/lib/channels/channel-schema";
 import type { ChannelView } from "@/lib/channels/channel-view";
 import { portNeedsApproval } from "@/lib/channels/port-policy";
-import { useExplainError } from "./table";
+import { useExplainError, useFieldMessage } from "./use-messages";
 import { Alert, Button, SelectField, TextField } from "./ui";
 
 /** Every field of both channel types; the schema keeps those of the chosen type. */
@@ -95,10 +95,8 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
     type === "cmpp" && Number.isInteger(port) && port >= 1 && port <= 65535 && portNeedsApproval(port)
       ? t("channels.portWarning", { port })
       : undefined;
-  const err = (field: keyof FormValues) => {
-    const message = errors[field]?.message;
-    return message ? (t.has(message) ? t(message) : message) : undefined;
-  };
+  const fieldMessage = useFieldMessage();
+  const err = (field: keyof FormValues) => fieldMessage(errors[field]?.message);
   const secretHint = editing ? t("channels.secretKeepHint") : undefined;
   const secretPlaceholder = editing ? t("channels.secretMasked") : undefined;
 

@@ -5,7 +5,8 @@ import Link from "next/link";
 import { useTranslations } from "next-intl";
 import { apiFetch } from "@/lib/api/client";
 import type { ChannelView } from "@/lib/channels/channel-view";
-import { Table, useDateTime } from "./table";
+import { Table } from "./table";
+import { useDateTime } from "./use-messages";
 import { Alert, Badge } from "./ui";
 
 export function ChannelList({ initial }: { initial: ChannelView[] }) {

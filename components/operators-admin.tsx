@@ -9,7 +9,8 @@ import { ApiError, apiFetch } from "@/lib/api/client";
 import { operatorCreateSchema, type OperatorCreateInput } from "@/lib/auth/operator-schema";
 import type { OperatorView } from "@/lib/auth/operators";
 import { ROLES } from "@/lib/auth/roles";
-import { Table, useDateTime, useExplainError } from "./table";
+import { Table } from "./table";
+import { useDateTime, useExplainError, useFieldMessage } from "./use-messages";
 import { Alert, Badge, Button, Card, SelectField, TextField } from "./ui";
 
 export function OperatorsAdmin({ currentOperatorId }: { currentOperatorId: string }) {
@@ -36,7 +37,7 @@ export function OperatorsAdmin({ currentOperatorId }: { currentOperatorId: strin
     defaultValues: { email: "", name: "", password: "", role: "operator" },
   });
   const errors = form.formState.errors;
-  const msg = (m?: string) => (m ? (t.has(m) ? t(m) : m) : undefined);
+  const msg = useFieldMessage();
 
   return (
     <div className="space-y-6">

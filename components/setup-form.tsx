@@ -7,6 +7,7 @@ import { useForm } from "react-hook-form";
 import type { z } from "zod";
 import { setupSchema } from "@/lib/auth/operator-schema";
 import { Alert, Button, TextField } from "./ui";
+import { useFieldMessage } from "./use-messages";
 
 type SetupValues = z.input<typeof setupSchema>;
 type Result = { error: string; fields?: { path: string; message: string }[] } | undefined;
@@ -19,7 +20,7 @@ export function SetupForm({ action }: { action: (input: SetupValues) => Promise<
     defaultValues: { email: "", password: "", confirmPassword: "" },
   });
   const { errors, isSubmitting } = form.formState;
-  const message = (key?: string) => (key ? t(key) : undefined);
+  const message = useFieldMessage();
 
   return (
     <form

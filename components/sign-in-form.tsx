@@ -6,12 +6,14 @@ import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { signInSchema, type SignInInput } from "@/lib/auth/operator-schema";
 import { Alert, Button, TextField } from "./ui";
+import { useFieldMessage } from "./use-messages";
 
 type Result = { error: "invalid" | "locked" | "unavailable" } | undefined;
 
 export function SignInForm({ action, callbackUrl }: { action: (input: SignInInput, callbackUrl: string) => Promise<Result>; callbackUrl: string }) {
   const t = useTranslations();
   const [failure, setFailure] = useState<string | null>(null);
+  const fieldMessage = useFieldMessage();
   const form = useForm<SignInInput>({ resolver: zodResolver(signInSchema), defaultValues: { email: "", password: "" } });
   const { errors, isSubmitting } = form.formState;
 
@@ -26,12 +28,12 @@ export function SignInForm({ action, callbackUrl }: { action: (input: SignInInpu
       })}
     >
       {failure ? <Alert>{failure}</Alert> : null}
-      <TextField label={t("auth.email")} type="email" autoComplete="username" error={errors.email && t(errors.email.message!)} {...form.register("email")} />
+      <TextField label={t("auth.email")} type="email" autoComplete="username" error={fieldMessage(errors.email?.message)} {...form.register("email")} />
       <TextField
         label={t("auth.password")}
         type="password"
         autoComplete="current-password"
-        error={errors.password && t(errors.password.message!)}
+        error={fieldMessage(errors.password?.message)}
         {...form.register("password")}
       />
       <Button type="submit" className="w-full" disabled={isSubmitting}>

@@ -2,8 +2,7 @@
 
 import type { ReactNode } from "react";
 import { useState } from "react";
-import { useFormatter, useTranslations } from "next-intl";
-import { ApiError } from "@/lib/api/client";
+import { useTranslations } from "next-intl";
 import { Button } from "./ui";
 
 /** A data table with real header cells (so rows have accessible names), and an optional caption. */
@@ -68,17 +67,4 @@ function Pager({ hasPrevious, onPrevious, hasNext, onNext }: { hasPrevious: bool
       </Button>
     </div>
   );
-}
-
-/** Dates as the operator's locale writes them. */
-export function useDateTime() {
-  const format = useFormatter();
-  return (iso: string) => format.dateTime(new Date(iso), { dateStyle: "medium", timeStyle: "short" });
-}
-
-/** An API error as a sentence in the operator's language, when the catalogue knows its code. */
-export function useExplainError() {
-  const t = useTranslations();
-  return (error: unknown) =>
-    error instanceof ApiError ? (t.has(`apiErrors.${error.code}`) ? t(`apiErrors.${error.code}`) : error.message) : String(error);
 }

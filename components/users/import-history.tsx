@@ -4,7 +4,8 @@ import { useQuery } from "@tanstack/react-query";
 import { useFormatter, useTranslations } from "next-intl";
 import { apiFetch } from "@/lib/api/client";
 import type { ImportView } from "@/lib/contacts/import-service";
-import { Table, useCursorPages, useDateTime } from "../table";
+import { Table, useCursorPages } from "../table";
+import { useDateTime } from "../use-messages";
 import { Badge, Card } from "../ui";
 
 const TONES = { done: "green", failed: "red", cancelled: "slate", queued: "blue", running: "blue" } as const;

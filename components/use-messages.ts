@@ -1,0 +1,26 @@
+"use client";
+
+import { useFormatter, useTranslations } from "next-intl";
+import { ApiError } from "@/lib/api/client";
+
+/** Dates as the operator's locale writes them. */
+export function useDateTime() {
+  const format = useFormatter();
+  return (iso: string) => format.dateTime(new Date(iso), { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** An API error as a sentence in the operator's language, when the catalogue knows its code. */
+export function useExplainError() {
+  const t = useTranslations();
+  return (error: unknown) =>
+    error instanceof ApiError ? (t.has(`apiErrors.${error.code}`) ? t(`apiErrors.${error.code}`) : error.message) : String(error);
+}
+
+/**
+ * A field's error message: zod schemas carry catalogue keys ("errors.port_range"), the server may
+ * send a sentence already translated; either way the operator reads their language.
+ */
+export function useFieldMessage() {
+  const t = useTranslations();
+  return (message?: string) => (message ? (t.has(message) ? t(message) : message) : undefined);
+}
