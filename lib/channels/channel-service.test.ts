@@ -113,6 +113,7 @@ describeEachDb("channel service", (t) => {
     const created = await createChannel(c, actor, { ...cmppInput, name: "Carrier D" });
     const error = await errorOf(updateChannel(c, actor, created.channelKey, { connections: 0 }));
     expect(error.details).toEqual([{ path: "connections", message: "errors.connections_range" }]);
+    expect((await errorOf(updateChannel(c, actor, created.channelKey, ["port", 443]))).status).toBe(400);
     const typeChange = await errorOf(updateChannel(c, actor, created.channelKey, { type: "jsms" }));
     expect(typeChange.status).toBe(409);
     expect((await getChannel(c, created.channelKey)).config).toMatchObject({ connections: 4 });

@@ -7,6 +7,7 @@ import type { Actor } from "@/lib/auth/actor";
 import {
   ConflictError,
   NotFoundError,
+  ValidationError,
   isForeignKeyViolation,
   isUniqueViolation,
 } from "@/lib/util/errors";
@@ -137,8 +138,12 @@ export async function updateChannel(
   ctx: ChannelContext,
   actor: Actor,
   channelKey: string,
-  patch: Record<string, unknown>,
+  body: unknown,
 ): Promise<ChannelView> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ValidationError("The body must be a JSON object of the fields to change.", []);
+  }
+  const patch = body as Record<string, unknown>;
   try {
     return await ctx.db.transaction(async (tx) => {
       const row = await findRow(tx, channelKey, true);
