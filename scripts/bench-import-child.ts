@@ -27,9 +27,12 @@ async function main() {
     .values({ fileName: path.basename(file), fileKind: kind, filePath: copy, fileSize: fs.statSync(copy).size, createdBy: "bench" })
     .returning();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const job = await claimNextImport(handle.db);
   await runImport(handle.db, job!, importLimits(handle.kind));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const importerCpuSeconds = (cpu.user + cpu.system) / 1e6;
   const [done] = await handle.db.select().from(imports).where(eq(imports.id, created!.id));
   await handle.close();
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
@@ -37,6 +40,7 @@ async function main() {
     JSON.stringify({
       seconds,
       peakRssMb,
+      importerCpuSeconds,
       result: { status: done!.status, inserted: done!.inserted, updated: done!.updated, failedRows: done!.failedRows, error: done!.error ?? "" },
     }),
   );

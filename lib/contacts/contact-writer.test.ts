@@ -47,4 +47,23 @@ describeEachDb("contact writer", (t) => {
     expect(await t.db.select().from(contacts).where(eq(contacts.userid, "ghost"))).toHaveLength(0);
     expect((await phonesOf("zhangsan")).all).toBe("13800138000");
   });
+
+  it("writes the same new user from concurrent writers without a conflict, each binding once", async () => {
+    // On PostgreSQL these run on separate connections at once; the second waits for the first's
+    // new user and then upserts instead of inserting.
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => writeContacts(t.db, [{ userid: "racer", phones: { all: "1350000000" + i, [`ch${i}`]: "1360000000" + i } }])),
+    );
+    expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(1);
+    expect(results.reduce((n, r) => n + r.updated, 0)).toBe(5);
+    const phones = await phonesOf("racer");
+    expect(Object.keys(phones).sort()).toEqual(["all", "ch0", "ch1", "ch2", "ch3", "ch4", "ch5"]);
+  });
+
+  it("keeps userids and bind ids exactly as given, whatever characters they hold", async () => {
+    const odd = ['quo"te', "back\\slash", "{brace},comma", " spaced ", "NULL", "张三", "a\\\"b"];
+    const counts = await writeContacts(t.db, odd.map((userid, i) => ({ userid, phones: { all: `1370000000${i}`, 'k"\\{,}': `1380000000${i}` } })));
+    expect(counts.inserted).toBe(odd.length);
+    for (const [i, userid] of odd.entries()) expect(await phonesOf(userid)).toEqual({ all: `1370000000${i}`, 'k"\\{,}': `1380000000${i}` });
+  });
 });

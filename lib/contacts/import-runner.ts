@@ -3,7 +3,7 @@ import { and, eq, lt, or } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
 import { channels, importIssues, imports } from "@/lib/db/schema";
 import { logger } from "@/lib/util/logger";
-import { writeContactsInLanes } from "./contact-writer";
+import { createLaneWriter, type WriteCounts } from "./contact-writer";
 import { ImportFileError, estimateRowCount, openImportFile, type ImportBatch } from "./import";
 
 /**
@@ -72,11 +72,51 @@ async function finish(db: Db, job: ImportRow, values: Partial<typeof imports.$in
   await fs.rm(job.filePath, { force: true });
 }
 
+/** Batches being written at once: enough to keep every lane busy while the reader parses ahead. */
+const BATCHES_IN_FLIGHT = 3;
+
 /** Runs one claimed import to its end (done, failed or cancelled). Never throws. */
 export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): Promise<void> {
   const controller = new AbortController();
+  const writer = createLaneWriter(db, { lanes: limits.writeLanes, dryRun: job.dryRun });
   let storedIssues = 0;
   const totals = { processedRows: 0, inserted: 0, updated: 0, unchanged: 0, failedRows: 0, warnings: 0 };
+
+  /** Records a written batch: its counts, its issues, the progress. Returns whether a cancel was asked for. */
+  const record = async (batch: ImportBatch, counts: WriteCounts): Promise<boolean> => {
+    const errors = batch.issues.filter((i) => i.severity === "error");
+    totals.processedRows = batch.rowsRead;
+    totals.inserted += counts.inserted;
+    totals.updated += counts.updated;
+    totals.unchanged += counts.unchanged;
+    totals.failedRows += new Set(errors.map((i) => i.rowNumber)).size;
+    totals.warnings += batch.issues.length - errors.length;
+
+    const room = MAX_STORED_ISSUES - storedIssues;
+    if (room > 0 && batch.issues.length > 0) {
+      const keep = batch.issues.slice(0, room);
+      for (let i = 0; i < keep.length; i += 5000) {
+        await db.insert(importIssues).values(
+          keep.slice(i, i + 5000).map((issue) => ({
+            importId: job.id,
+            rowNumber: issue.rowNumber,
+            column: issue.column,
+            value: issue.value.slice(0, 1000),
+            reason: issue.reason,
+            severity: issue.severity,
+          })),
+        );
+      }
+      storedIssues += keep.length;
+    }
+    const [state] = await db
+      .update(imports)
+      .set({ ...totals, leaseUntil: new Date(Date.now() + LEASE_MS) })
+      .where(eq(imports.id, job.id))
+      .returning({ cancelRequested: imports.cancelRequested });
+    return state?.cancelRequested ?? false;
+  };
+
   try {
     const channelKeys = new Set((await db.select({ key: channels.channelKey }).from(channels)).map((c) => c.key));
     const totalRows = await estimateRowCount(job.filePath, job.fileKind).catch(() => null);
@@ -90,59 +130,39 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): P
     }
     const file = await openImportFile({ path: job.filePath, kind: job.fileKind, channelKeys, maxRows: limits.maxRows, signal: controller.signal });
 
-    const batches = file.batches();
-    // Parse the next batch while this one is written.
-    let pending = batches.next();
-    for (;;) {
-      const step = await pending;
-      if (step.done) break;
-      pending = batches.next();
-      pending.catch(() => {}); // handled when awaited; avoids an unhandled rejection meanwhile
-      const batch: ImportBatch = step.value;
-
-      const counts = await writeContactsInLanes(
-        db,
-        batch.rows.map((r) => ({ userid: r.userid, phones: r.phones })),
-        { dryRun: job.dryRun, lanes: limits.writeLanes },
-      );
-      const errors = batch.issues.filter((i) => i.severity === "error");
-      const failedRowNumbers = new Set(errors.map((i) => i.rowNumber));
-      totals.processedRows = batch.rowsRead;
-      totals.inserted += counts.inserted;
-      totals.updated += counts.updated;
-      totals.unchanged += counts.unchanged;
-      totals.failedRows += failedRowNumbers.size;
-      totals.warnings += batch.issues.length - errors.length;
-
-      const room = MAX_STORED_ISSUES - storedIssues;
-      if (room > 0 && batch.issues.length > 0) {
-        const keep = batch.issues.slice(0, room);
-        for (let i = 0; i < keep.length; i += 5000) {
-          await db.insert(importIssues).values(
-            keep.slice(i, i + 5000).map((issue) => ({
-              importId: job.id,
-              rowNumber: issue.rowNumber,
-              column: issue.column,
-              value: issue.value.slice(0, 1000),
-              reason: issue.reason,
-              severity: issue.severity,
-            })),
-          );
-        }
-        storedIssues += keep.length;
-      }
-      const [state] = await db
-        .update(imports)
-        .set({ ...totals, leaseUntil: new Date(Date.now() + LEASE_MS) })
-        .where(eq(imports.id, job.id))
-        .returning({ cancelRequested: imports.cancelRequested });
-      if (state?.cancelRequested) {
+    // Batches are written while later ones are parsed, and recorded in file order as they finish.
+    const inFlight: { batch: ImportBatch; written: Promise<WriteCounts> }[] = [];
+    let cancelled = false;
+    const recordOldest = async () => {
+      const { batch, written } = inFlight.shift()!;
+      if ((await record(batch, await written)) && !cancelled) {
+        cancelled = true;
         controller.abort();
-        await batches.return(undefined);
-        await finish(db, job, { ...totals, status: "cancelled" });
-        logger.info("import cancelled", { importId: job.id, processedRows: totals.processedRows });
-        return;
       }
+    };
+    try {
+      let readError: unknown = null;
+      try {
+        for await (const batch of file.batches()) {
+          const written = writer.write(batch.rows);
+          written.catch(() => {}); // handled when recorded; avoids an unhandled rejection meanwhile
+          inFlight.push({ batch, written });
+          if (inFlight.length >= BATCHES_IN_FLIGHT) await recordOldest();
+          if (cancelled) break;
+        }
+      } catch (error) {
+        readError = error;
+      }
+      // What was already sent to the database is written: count it, whatever stopped the reading.
+      while (inFlight.length > 0) await recordOldest();
+      if (readError) throw readError;
+    } finally {
+      await writer.settled(); // nothing may still be writing once the import is marked finished
+    }
+    if (cancelled) {
+      await finish(db, job, { ...totals, status: "cancelled" });
+      logger.info("import cancelled", { importId: job.id, processedRows: totals.processedRows });
+      return;
     }
     await finish(db, job, { ...totals, status: "done" });
     logger.info("import done", { importId: job.id, ...totals, dryRun: job.dryRun });
