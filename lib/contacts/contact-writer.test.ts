@@ -1,5 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { expect, it } from "vitest";
+import { executeRows } from "@/lib/db/client";
 import { describeEachDb } from "@/lib/db/test-databases";
 import { contactPhones, contacts } from "@/lib/db/schema";
 import { mergeChanges, writeContacts } from "./contact-writer";
@@ -65,5 +66,13 @@ describeEachDb("contact writer", (t) => {
     const counts = await writeContacts(t.db, odd.map((userid, i) => ({ userid, phones: { all: `1370000000${i}`, 'k"\\{,}': `1380000000${i}` } })));
     expect(counts.inserted).toBe(odd.length);
     for (const [i, userid] of odd.entries()) expect(await phonesOf(userid)).toEqual({ all: `1370000000${i}`, 'k"\\{,}': `1380000000${i}` });
+  });
+
+  it("defers the commit flush of an import write for that statement alone", async () => {
+    expect(await writeContacts(t.db, [{ userid: "deferred", phones: { all: "13900000001" } }], { deferCommitFlush: true })).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
+    expect(await phonesOf("deferred")).toEqual({ all: "13900000001" });
+    // PGlite has one connection, the one the write used: the setting must not have outlived it.
+    const [setting] = await executeRows<{ value: string }>(t.db, sql`select current_setting('synchronous_commit') as value`);
+    expect(setting?.value).toBe("on");
   });
 });

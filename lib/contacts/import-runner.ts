@@ -78,7 +78,7 @@ const BATCHES_IN_FLIGHT = 3;
 /** Runs one claimed import to its end (done, failed or cancelled). Never throws. */
 export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): Promise<void> {
   const controller = new AbortController();
-  const writer = createLaneWriter(db, { lanes: limits.writeLanes, dryRun: job.dryRun });
+  const writer = createLaneWriter(db, { lanes: limits.writeLanes, dryRun: job.dryRun, deferCommitFlush: true });
   let storedIssues = 0;
   const totals = { processedRows: 0, inserted: 0, updated: 0, unchanged: 0, failedRows: 0, warnings: 0 };
 

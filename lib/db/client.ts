@@ -1,11 +1,20 @@
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import * as schema from "./schema";
 import { acquireDataDirLock } from "./data-dir-lock";
 
 /** The one database type every query takes first: PGlite and PostgreSQL swap freely behind it. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/**
+ * The rows of a raw SQL query. `db.execute` answers an array on postgres.js and `{ rows }` on
+ * PGlite; this is the one place that knows.
+ */
+export async function executeRows<T>(db: Db, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
+}
 
 export interface DatabaseHandle {
   db: Db;
