@@ -1,9 +1,9 @@
 import { eq, sql } from "drizzle-orm";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { executeRows } from "@/lib/db/client";
 import { describeEachDb } from "@/lib/db/test-databases";
 import { contactPhones, contacts } from "@/lib/db/schema";
-import { mergeChanges, writeContacts } from "./contact-writer";
+import { mergeChanges, writeContacts, type ContactChange } from "./contact-writer";
 
 describeEachDb("contact writer", (t) => {
   const phonesOf = async (userid: string) =>
@@ -74,5 +74,43 @@ describeEachDb("contact writer", (t) => {
     // PGlite has one connection, the one the write used: the setting must not have outlived it.
     const [setting] = await executeRows<{ value: string }>(t.db, sql`select current_setting('synchronous_commit') as value`);
     expect(setting?.value).toBe("on");
+  });
+
+  describe("batches of import size", () => {
+    const big = (prefix: string, n: number, phone: (i: number) => string) =>
+      Array.from({ length: n }, (_, i) => ({ userid: `${prefix}${i}`, phones: { all: phone(i), chx: phone(i + 1) } }));
+
+    it("creates new users, updates changed ones, removes bindings and counts like the small path", async () => {
+      await writeContacts(t.db, big("bulk", 600, (i) => String(13100000000 + i)));
+      const batch: ContactChange[] = [
+        ...big("bulk", 300, (i) => String(13100000000 + i)), // unchanged
+        ...big("bulk", 600, (i) => String(13200000000 + i)).slice(300), // changed
+        ...big("fresh", 1200, (i) => String(13300000000 + i)), // new
+        { userid: "tab\there\\back", phones: { all: "13400000000", "b\tk": "13400000001" } }, // new, odd characters
+        { userid: "bulk0", phones: {}, remove: ["chx"] }, // unchanged row above, then a removal: updated
+      ];
+      expect(await writeContacts(t.db, batch, { deferCommitFlush: true })).toEqual({ inserted: 1201, updated: 301, unchanged: 299 });
+      expect(await phonesOf("bulk0")).toEqual({ all: "13100000000" });
+      expect(await phonesOf("bulk1")).toEqual({ all: "13100000001", chx: "13100000002" });
+      expect(await phonesOf("bulk599")).toEqual({ all: "13200000599", chx: "13200000600" });
+      expect(await phonesOf("fresh1199")).toEqual({ all: "13300001199", chx: "13300001200" });
+      expect(await phonesOf("tab\there\\back")).toEqual({ all: "13400000000", "b\tk": "13400000001" });
+    });
+
+    it("writes nothing in a dry run", async () => {
+      const counts = await writeContacts(t.db, big("ghostbulk", 1500, (i) => String(13500000000 + i)), { dryRun: true });
+      expect(counts).toEqual({ inserted: 1500, updated: 0, unchanged: 0 });
+      expect(await t.db.select().from(contacts).where(eq(contacts.userid, "ghostbulk0"))).toHaveLength(0);
+      expect(await phonesOf("ghostbulk1499")).toEqual({});
+    });
+
+    it("lets concurrent writers share new users: each is created once, the bindings all land", async () => {
+      const results = await Promise.all(
+        [0, 1, 2].map((w) => writeContacts(t.db, Array.from({ length: 1500 }, (_, i) => ({ userid: `shared${i}`, phones: { [`w${w}`]: String(13600000000 + i) } })))),
+      );
+      expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(1500);
+      expect(results.reduce((n, r) => n + r.updated, 0)).toBe(3000);
+      expect(await phonesOf("shared1499")).toEqual({ w0: "13600001499", w1: "13600001499", w2: "13600001499" });
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { executeRows, type Db } from "@/lib/db/client";
+import type { Db } from "@/lib/db/client";
+import { writeBindings } from "./binding-statements";
 
 /**
  * Writes users and their phone bindings in bulk: one statement per batch, whatever its size.
@@ -119,80 +120,15 @@ export interface WriteOptions {
 export async function writeContacts(db: Db, changes: ContactChange[], options: WriteOptions = {}): Promise<WriteCounts> {
   const merged = mergeChanges(changes);
   if (merged.length === 0) return NO_WRITES;
-  if (!options.dryRun) return writeMerged(db, merged, options.deferCommitFlush ?? false);
+  if (!options.dryRun) return writeBindings(db, merged, { deferCommitFlush: options.deferCommitFlush ?? false });
   // A dry run does the same work and rolls it back, so its counts are the real ones.
   try {
     await db.transaction(async (tx) => {
-      throw new DryRunRollback(await writeMerged(tx, merged, false));
+      throw new DryRunRollback(await writeBindings(tx, merged, { deferCommitFlush: false }));
     });
   } catch (error) {
     if (error instanceof DryRunRollback) return error.counts;
     throw error;
   }
   throw new Error("unreachable");
-}
-
-/**
- * A text[] literal, `{"a","b"}`: one parameter whatever the batch size, portable across
- * postgres.js and PGlite, and cheaper to build and to parse than JSON or thousands of bound values.
- */
-export function textArrayLiteral(values: readonly string[]): string {
-  let out = "{";
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (i > 0) out += ",";
-    out += '"' + (v.includes('"') || v.includes("\\") ? v.replace(/["\\]/g, "\\$&") : v) + '"';
-  }
-  return out + "}";
-}
-
-async function writeMerged(db: Db, merged: ContactChange[], deferCommitFlush: boolean): Promise<WriteCounts> {
-  const users: string[] = [];
-  const setUser: string[] = [];
-  const setBind: string[] = [];
-  const setPhone: string[] = [];
-  const delUser: string[] = [];
-  const delBind: string[] = [];
-  for (const change of merged) {
-    users.push(change.userid);
-    for (const bindId in change.phones) {
-      setUser.push(change.userid);
-      setBind.push(bindId);
-      setPhone.push(change.phones[bindId]!);
-    }
-    for (const bindId of change.remove ?? []) {
-      delUser.push(change.userid);
-      delBind.push(bindId);
-    }
-  }
-  // `ins` returns exactly the users this statement created: a concurrent writer of the same new
-  // userid waits on our row and then finds it there. Those users cannot have bindings yet (every
-  // binding is written here, with its user), so theirs are plain inserts; only existing users
-  // go through ON CONFLICT, whose speculative insertion costs an extra index probe and WAL record
-  // per row. That halves the work of a first import, the large case.
-  const [row] = await executeRows<{ inserted: number; updated: number }>(db, sql`
-    with s as (select * from unnest(${textArrayLiteral(setUser)}::text[], ${textArrayLiteral(setBind)}::text[], ${textArrayLiteral(setPhone)}::text[]) as s(userid, bind_id, phone)),
-    d as (select * from unnest(${textArrayLiteral(delUser)}::text[], ${textArrayLiteral(delBind)}::text[]) as d(userid, bind_id)),
-    ins as (
-      insert into contacts (userid) select unnest(${textArrayLiteral(users)}::text[])
-      on conflict do nothing returning userid
-    ),
-    fresh as (insert into contact_phones (userid, bind_id, phone) select userid, bind_id, phone from s where userid in (select userid from ins)),
-    up as (
-      insert into contact_phones (userid, bind_id, phone) select userid, bind_id, phone from s where userid not in (select userid from ins)
-      on conflict (userid, bind_id) do update set phone = excluded.phone, updated_at = now()
-       where contact_phones.phone is distinct from excluded.phone
-      returning userid
-    ),
-    del as (delete from contact_phones p using d where p.userid = d.userid and p.bind_id = d.bind_id returning p.userid),
-    changed as (select userid from up union select userid from del),
-    -- = any(array(…)): an index probe per changed user, never a scan of all users.
-    touched as (update contacts set updated_at = now() where userid = any(array(select userid from changed)) returning 1)
-    select (select count(*) from ins)::int as inserted, (select count(*) from touched)::int as updated${
-      // Local to this statement's own transaction, and read when it commits.
-      deferCommitFlush ? sql`, set_config('synchronous_commit', 'off', true) as deferred` : sql``
-    }`);
-  const inserted = Number(row!.inserted);
-  const updated = Number(row!.updated);
-  return { inserted, updated, unchanged: merged.length - inserted - updated };
 }
