@@ -70,4 +70,23 @@ describeEachDb("UMS user upsert", (t) => {
     expect(byPhone.items.map((u) => u.userid)).toEqual(Array.from({ length: 10 }, (_, i) => `bulk1${i}`));
     expect((await searchContacts(t.db, { q: "bulk_" })).items).toEqual([]);
   });
+
+  it("pages through users matching by userid and by phone together, each user once", async () => {
+    // "1399" matches the userids 1399a… and the phones of the mix… users, each on two bindings.
+    await upsertUmsUsers(t.db, [
+      ...Array.from({ length: 7 }, (_, i) => ({ userid: `1399a${i}`, phone: { all: `1500000000${i}` } })),
+      ...Array.from({ length: 8 }, (_, i) => ({ userid: `mix${i}`, phone: { all: `1399000000${i}`, [key]: `1399100000${i}` } })),
+    ]);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await searchContacts(t.db, { q: "1399", limit: 4, cursor });
+      seen.push(...page.items.map((u) => u.userid));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(seen).toEqual([...Array.from({ length: 7 }, (_, i) => `1399a${i}`), ...Array.from({ length: 8 }, (_, i) => `mix${i}`)]);
+    const mix = (await searchContacts(t.db, { q: "13991000003" })).items;
+    expect(mix).toEqual([{ userid: "mix3", phones: { all: "13990000003", [key]: "13991000003" } }]);
+  });
 });
