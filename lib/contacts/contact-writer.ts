@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
 import { writeBindings } from "./binding-statements";
 
