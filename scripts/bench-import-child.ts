@@ -17,7 +17,7 @@ async function main() {
   const handle = await openDatabase({ databaseUrl, dataDir });
   await runMigrations(handle, databaseUrl);
   for (const key of process.env.BENCH_KEYS!.split(",")) {
-    await handle.db.insert(channels).values({ channelKey: key, name: key, type: "jsms", config: {}, sealedSecrets: "v1.x" });
+    await handle.db.insert(channels).values({ channelKey: key, name: key, type: "jsms", config: {}, sealedSecrets: "v1.x" }).onConflictDoNothing();
   }
   // The runner removes the file when done: give it a copy.
   const copy = path.join(dataDir, `upload.${kind}`);
@@ -41,7 +41,7 @@ async function main() {
       seconds,
       peakRssMb,
       importerCpuSeconds,
-      result: { status: done!.status, inserted: done!.inserted, updated: done!.updated, failedRows: done!.failedRows, error: done!.error ?? "" },
+      result: { status: done!.status, inserted: done!.inserted, updated: done!.updated, unchanged: done!.unchanged, failedRows: done!.failedRows, error: done!.error ?? "" },
     }),
   );
 }

@@ -3,7 +3,8 @@
  * columns) and the same rows as CSV, then imports each through the import runner — the code path
  * an upload takes — in a child process, and prints rows/s and that process's peak resident
  * memory, on PostgreSQL (when a server answers) and on the embedded database.
- * Goal (2 cores): xlsx ≤ 30 s and CSV ≤ 15 s on PostgreSQL, peak memory ≤ 512 MB.
+ * Goal (2 cores): xlsx ≤ 30 s and CSV ≤ 15 s on PostgreSQL, peak memory ≤ 512 MB. The CSV is then
+ * imported a second time into the same database (every row unchanged), as a re-upload would be.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -106,7 +107,7 @@ async function main() {
   for (const target of targets) {
     for (const kind of KINDS) {
       const dataDir = fs.mkdtempSync(path.join(dir, "data-"));
-      // Each file into an empty database: every row is an insert.
+      // Each file into an empty database: every row is an insert. Then the CSV once more.
       let databaseUrl = target.databaseUrl;
       let drop: (() => Promise<void>) | undefined;
       if (databaseUrl) {
@@ -115,16 +116,22 @@ async function main() {
         drop = scratch.drop;
       }
       try {
+        const file = kind === "csv" ? files.csv : files.xlsx;
+        const report = (label: string, run: ReturnType<typeof importIn>, goal: number | null) =>
+          console.log(
+            `${target.label.padEnd(18)} ${label.padEnd(11)} ${run.seconds.toFixed(1).padStart(6)} s  ${Math.round(ROWS / run.seconds)
+              .toLocaleString("en")
+              .padStart(9)} rows/s  peak RSS ${run.peakRssMb} MB  importer CPU ${run.importerCpuSeconds.toFixed(1)} s` +
+              (goal ? `  (goal ≤ ${goal} s, ≤ 512 MB)` : "") +
+              `  → ${JSON.stringify(run.result)}`,
+          );
         if (databaseUrl) await checkpoint(serverUrl);
-        const run = importIn({ databaseUrl, dataDir, file: kind === "csv" ? files.csv : files.xlsx, kind });
-        const goal = target.databaseUrl ? (kind === "csv" ? 15 : 30) : null;
-        console.log(
-          `${target.label.padEnd(18)} ${kind.padEnd(4)} ${run.seconds.toFixed(1).padStart(6)} s  ${Math.round(ROWS / run.seconds)
-            .toLocaleString("en")
-            .padStart(9)} rows/s  peak RSS ${run.peakRssMb} MB  importer CPU ${run.importerCpuSeconds.toFixed(1)} s` +
-            (goal ? `  (goal ≤ ${goal} s, ≤ 512 MB)` : "") +
-            `  → ${JSON.stringify(run.result)}`,
-        );
+        report(kind, importIn({ databaseUrl, dataDir, file, kind }), target.databaseUrl ? (kind === "csv" ? 15 : 30) : null);
+        // The same file again, as operators re-upload a corrected sheet: every row is unchanged.
+        if (kind === "csv") {
+          if (databaseUrl) await checkpoint(serverUrl);
+          report("csv again", importIn({ databaseUrl, dataDir, file, kind }), null);
+        }
       } finally {
         await drop?.();
         fs.rmSync(dataDir, { recursive: true, force: true });
