@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
 import { forwardRef, useId } from "react";
 
@@ -137,10 +138,26 @@ export function Card({ title, children, actions }: { title?: string; children: R
   );
 }
 
-export function PageHeader({ title, description, actions }: { title: string; description?: string; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  actions,
+  back,
+}: {
+  title: string;
+  description?: string;
+  actions?: ReactNode;
+  /** A link to the page above this one, shown over the title. */
+  back?: { href: string; label: string };
+}) {
   return (
     <div className="mb-6 flex flex-wrap items-start justify-between gap-4">
       <div>
+        {back ? (
+          <Link href={back.href} className="mb-1 inline-block text-sm text-brand-700 hover:underline">
+            ← {back.label}
+          </Link>
+        ) : null}
         <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
         {description ? <p className="mt-1 max-w-3xl text-sm text-slate-600">{description}</p> : null}
       </div>

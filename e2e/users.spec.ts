@@ -74,6 +74,9 @@ test("upload phone numbers from a file, follow the progress, read the error repo
   expect(rows.filter((r) => r.row === 6).map((r) => r.value)).toContain("not-a-number");
   expect(rows.some((r) => r.row === 2 || r.row === 3)).toBe(false);
 
+  // The users the import wrote are listed at once, without a reload or a search.
+  await expect(page.getByRole("table", { name: "Find users" }).getByRole("link", { name: "e2e-alice" })).toBeVisible();
+
   // The history lists the upload.
   await expect(page.getByRole("region", { name: "Import history" }).getByRole("cell", { name: path.basename(file), exact: true })).toBeVisible();
 
@@ -84,6 +87,8 @@ test("upload phone numbers from a file, follow the progress, read the error repo
   await expect(page.getByRole("heading", { name: "e2e-alice" })).toBeVisible();
   const effective = page.getByRole("region", { name: "Number used per channel" });
   await expect(effective.getByRole("row", { name: /Users e2e.*13900139000.*bound to this channel/ })).toBeVisible();
+  await page.getByRole("link", { name: "← Users" }).click();
+  await expect(page.getByRole("heading", { name: "Users", exact: true })).toBeVisible();
   await page.goto("/users/e2e-bob");
   await expect(page.getByRole("region", { name: "Number used per channel" }).getByRole("row", { name: /Users e2e.*13700137000.*number for all channels/ })).toBeVisible();
 });

@@ -34,6 +34,13 @@ function uploadFile(file: File, dryRun: boolean, onProgress: (share: number) => 
 
 const FINISHED = new Set(["done", "failed", "cancelled"]);
 
+/** "151 byte", "42 kB", "58.3 MB" in the reader's language. */
+function fileSize(bytes: number, number: ReturnType<typeof useFormatter>["number"]): string {
+  if (bytes < 1000) return number(bytes, { style: "unit", unit: "byte", unitDisplay: "short" });
+  if (bytes < 1_000_000) return number(bytes / 1000, { style: "unit", unit: "kilobyte", unitDisplay: "short", maximumFractionDigits: 0 });
+  return number(bytes / 1_000_000, { style: "unit", unit: "megabyte", unitDisplay: "short", maximumFractionDigits: 1 });
+}
+
 export function ImportPanel() {
   const t = useTranslations("users");
   const format = useFormatter();
@@ -55,7 +62,10 @@ export function ImportPanel() {
   const current = job.data;
   const finished = current ? FINISHED.has(current.status) : false;
   useEffect(() => {
-    if (finished) void queryClient.invalidateQueries({ queryKey: ["imports", "history"] });
+    if (!finished) return;
+    void queryClient.invalidateQueries({ queryKey: ["imports", "history"] });
+    // The users the import wrote show up in the list below without a reload.
+    void queryClient.invalidateQueries({ queryKey: ["users"] });
   }, [finished, queryClient]);
 
   async function start() {
@@ -111,7 +121,7 @@ export function ImportPanel() {
           </label>
           {file ? (
             <p className="mt-2 text-sm" data-testid="chosen-file">
-              {t("chosen", { name: file.name, size: format.number(file.size / 1024, { maximumFractionDigits: 0 }) })}
+              {t("chosen", { name: file.name, size: fileSize(file.size, format.number) })}
             </p>
           ) : null}
         </div>

@@ -56,7 +56,7 @@ export function UserSearch() {
           ))}
         </Table>
       ) : (
-        <p className="text-sm text-slate-500">{result.isLoading ? "…" : t("noUsers")}</p>
+        <p className="text-sm text-slate-500">{result.isLoading ? "…" : q ? t("noUsers") : t("noUsersYet")}</p>
       )}
       {pages.pager(result.data?.nextCursor)}
     </Card>

@@ -16,9 +16,10 @@ export default async function UserPage({ params }: { params: Promise<{ userid: s
     throw error;
   });
   const bindings = Object.entries(user.phones).sort(([a], [b]) => (a === "all" ? -1 : b === "all" ? 1 : a.localeCompare(b)));
+  const channelNames = new Map(user.effective.map((e) => [e.channelKey, e.channelName]));
   return (
     <>
-      <PageHeader title={user.userid} description={t("userIntro")} />
+      <PageHeader title={user.userid} description={t("userIntro")} back={{ href: "/users", label: t("title") }} />
       <div className="space-y-6">
         <Card title={t("bindings")}>
           <table className="min-w-full text-sm">
@@ -31,7 +32,16 @@ export default async function UserPage({ params }: { params: Promise<{ userid: s
             <tbody className="divide-y divide-slate-100">
               {bindings.map(([bindId, phone]) => (
                 <tr key={bindId}>
-                  <td className="py-2">{bindId === "all" ? t("allChannels") : <code>{bindId}</code>}</td>
+                  <td className="py-2">
+                    {bindId === "all" ? (
+                      t("allChannels")
+                    ) : (
+                      <>
+                        {channelNames.get(bindId) ?? <span className="text-slate-500">{t("channelGone")}</span>}{" "}
+                        <code className="text-xs text-slate-500">{bindId}</code>
+                      </>
+                    )}
+                  </td>
                   <td className="py-2 font-mono">{phone}</td>
                 </tr>
               ))}
