@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { executeRows } from "@/lib/db/client";
 import { describeEachDb } from "@/lib/db/test-databases";
 import { contactPhones, contacts } from "@/lib/db/schema";
-import { mergeChanges, writeContacts, type ContactChange } from "./contact-writer";
+import { createLaneWriter, mergeChanges, writeContacts, type ContactChange } from "./contact-writer";
 
 describeEachDb("contact writer", (t) => {
   const phonesOf = async (userid: string) =>
@@ -112,5 +112,18 @@ describeEachDb("contact writer", (t) => {
       expect(results.reduce((n, r) => n + r.updated, 0)).toBe(3000);
       expect(await phonesOf("shared1499")).toEqual({ w0: "13600001499", w1: "13600001499", w2: "13600001499" });
     });
+  });
+
+  it("writes nothing queued behind a failed write", async () => {
+    const writer = createLaneWriter(t.db, { lanes: 1 });
+    const first = writer.write([{ userid: "queue-a", phones: { all: "13700000001" } }]);
+    const broken = writer.write([{ userid: "queue-\u0000", phones: { all: "13700000002" } }]); // NUL: refused by PostgreSQL
+    const after = writer.write([{ userid: "queue-c", phones: { all: "13700000003" } }]);
+    await expect(first).resolves.toEqual({ inserted: 1, updated: 0, unchanged: 0 });
+    await expect(broken).rejects.toThrow();
+    await expect(after).rejects.toThrow();
+    await writer.settled();
+    expect(await phonesOf("queue-a")).toEqual({ all: "13700000001" });
+    expect(await t.db.select().from(contacts).where(eq(contacts.userid, "queue-c"))).toHaveLength(0);
   });
 });

@@ -71,13 +71,25 @@ function addCounts(a: WriteCounts, b: WriteCounts): WriteCounts {
 export function createLaneWriter(db: Db, options: { lanes: number } & WriteOptions) {
   const lanes = Math.max(1, options.lanes);
   const tails: Promise<unknown>[] = Array.from({ length: lanes }, () => Promise.resolve());
+  // After one write fails, nothing queued behind it is written: the import stops where it failed.
+  let failure: { error: unknown } | null = null;
+  const writeUnlessFailed = async (part: ContactChange[]) => {
+    if (failure) throw failure.error;
+    if (part.length === 0) return NO_WRITES;
+    try {
+      return await writeContacts(db, part, options);
+    } catch (error) {
+      failure ??= { error };
+      throw error;
+    }
+  };
   return {
     /** Resolves with the batch's counts once every lane has written its share of it. */
     write(changes: ContactChange[]): Promise<WriteCounts> {
       const parts: ContactChange[][] = Array.from({ length: lanes }, () => []);
       for (const change of changes) parts[laneOf(change.userid, lanes)]!.push(change);
       const written = parts.map((part, i) => {
-        const result = tails[i]!.then(() => (part.length ? writeContacts(db, part, options) : NO_WRITES));
+        const result = tails[i]!.then(() => writeUnlessFailed(part));
         tails[i] = result.catch(() => {}); // the caller sees the failure through `result`
         return result;
       });

@@ -32,15 +32,21 @@ describeEachDb("UMS user upsert", (t) => {
       { phone: { all: "13800138000" } },
       { userid: "lisi", phone: { all: "13900139001" } },
       "not an object",
+      { userid: "tab\there", phone: { all: "13800138000" } },
+      { userid: "\u0000", phone: { all: "13800138000" } },
+      { userid: "长".repeat(64), phone: { all: "13800138001" } }, // 64 characters: allowed
     ]);
-    expect(result.inserted).toBe(0);
+    expect(result.inserted).toBe(1);
     expect(result.updated).toBe(1);
     expect(result.failed.map((f) => [f.index, f.path])).toEqual([
       [0, "phone.all"],
       [1, "phone.nosuchkey"],
       [2, "userid"],
       [4, "(item)"],
+      [5, "userid"],
+      [6, "userid"],
     ]);
+    expect(result.failed[4]!.message).toContain("control character");
     expect(result.failed[1]!.message).toContain("nosuchkey");
     await expect(getContact(t.db, "wangwu")).rejects.toMatchObject({ status: 404 });
   });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import { channels } from "@/lib/db/schema";
 import { DomainError } from "@/lib/util/errors";
+import { validateUserid } from "./import/userid";
 import { normalizePhone } from "./phone";
 import { writeContacts, type ContactChange, type WriteCounts } from "./contact-writer";
 
@@ -13,7 +14,13 @@ import { writeContacts, type ContactChange, type WriteCounts } from "./contact-w
 export const MAX_UMS_ITEMS = 1000;
 
 const itemSchema = z.object({
-  userid: z.string({ error: "userid must be a string" }).trim().min(1, "userid is empty").max(64, "userid is longer than 64 characters"),
+  // The same rule as the file import: trimmed, 1–64 characters, no control characters.
+  userid: z.string({ error: "userid must be a string" }).transform((raw, ctx) => {
+    const checked = validateUserid(raw);
+    if (checked.ok) return checked.userid;
+    ctx.addIssue({ code: "custom", message: checked.reason });
+    return z.NEVER;
+  }),
   phone: z.record(z.string(), z.union([z.string(), z.number()], { error: "a phone must be a string or a number" })).optional(),
   del: z.object({ phone: z.array(z.string(), { error: "del.phone must be a list of bind ids" }) }, { error: "del must be an object {phone:[…]}" }).optional(),
 });
