@@ -91,6 +91,14 @@ describeEachDb("import runner", (t) => {
     await expect(getContact(t.db, "run39999")).rejects.toMatchObject({ status: 404 });
   });
 
+  it("reports done, not cancelled, when the whole file was already read and written", async () => {
+    const queued = await queue("short.csv", "userid,phone\nlate1,13800138001\nlate2,13800138002");
+    const job = await claimNextImport(t.db);
+    await requestImportCancel(t.db, actor, queued.importId);
+    await runImport(t.db, job!, importLimits(t.kind));
+    expect(await getImport(t.db, queued.importId)).toMatchObject({ status: "done", inserted: 2 });
+  });
+
   it("cancels a queued import at once", async () => {
     const queued = await queue("cancel.csv", "userid,phone\nfrank,13800138000");
     expect((await requestImportCancel(t.db, actor, queued.importId)).status).toBe("cancelled");

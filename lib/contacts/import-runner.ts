@@ -133,9 +133,13 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): P
     // Batches are written while later ones are parsed, and recorded in file order as they finish.
     const inFlight: { batch: ImportBatch; written: Promise<WriteCounts> }[] = [];
     let cancelled = false;
+    let allRead = false;
     const recordOldest = async () => {
       const { batch, written } = inFlight.shift()!;
-      if ((await record(batch, await written)) && !cancelled) {
+      const cancelAsked = await record(batch, await written);
+      // A cancel stops the reading. Once the whole file is read and sent there is nothing left
+      // to stop, and the import is done.
+      if (cancelAsked && !cancelled && !allRead) {
         cancelled = true;
         controller.abort();
       }
@@ -150,6 +154,7 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): P
           if (inFlight.length >= BATCHES_IN_FLIGHT) await recordOldest();
           if (cancelled) break;
         }
+        allRead = !cancelled;
       } catch (error) {
         readError = error;
       }
