@@ -132,11 +132,11 @@ export interface WriteOptions {
 export async function writeContacts(db: Db, changes: ContactChange[], options: WriteOptions = {}): Promise<WriteCounts> {
   const merged = mergeChanges(changes);
   if (merged.length === 0) return NO_WRITES;
-  if (!options.dryRun) return writeBindings(db, merged, { deferCommitFlush: options.deferCommitFlush ?? false });
+  if (!options.dryRun) return writeBindings(db, merged, { deferCommitFlush: options.deferCommitFlush ?? false, inTransaction: false });
   // A dry run does the same work and rolls it back, so its counts are the real ones.
   try {
     await db.transaction(async (tx) => {
-      throw new DryRunRollback(await writeBindings(tx, merged, { deferCommitFlush: false }));
+      throw new DryRunRollback(await writeBindings(tx, merged, { deferCommitFlush: false, inTransaction: true }));
     });
   } catch (error) {
     if (error instanceof DryRunRollback) return error.counts;
