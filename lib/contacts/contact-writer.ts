@@ -133,7 +133,10 @@ export async function writeContacts(db: Db, changes: ContactChange[], options: W
   const merged = mergeChanges(changes);
   if (merged.length === 0) return NO_WRITES;
   if (!options.dryRun) return writeBindings(db, merged, { deferCommitFlush: options.deferCommitFlush ?? false, inTransaction: false });
-  // A dry run does the same work and rolls it back, so its counts are the real ones.
+  // A dry run does the same work and rolls it back, so its counts are the real ones: for this
+  // batch. An import's dry run rolls back batch by batch (one long transaction would hold its
+  // rows' locks against live writers for the whole file), so a userid that a later batch repeats
+  // counts as new again there; the repeat is also reported as a warning.
   try {
     await db.transaction(async (tx) => {
       throw new DryRunRollback(await writeBindings(tx, merged, { deferCommitFlush: false, inTransaction: true }));
