@@ -7,7 +7,7 @@ import { useForm } from "react-hook-form";
 import type { z } from "zod";
 import { setupSchema } from "@/lib/auth/operator-schema";
 import { Alert, Button, TextField } from "./ui";
-import { useFieldMessage } from "./use-messages";
+import { useExplainError, useFieldMessage } from "./use-messages";
 
 type SetupValues = z.input<typeof setupSchema>;
 type Result = { error: string; fields?: { path: string; message: string }[] } | undefined;
@@ -21,6 +21,7 @@ export function SetupForm({ action }: { action: (input: SetupValues) => Promise<
   });
   const { errors, isSubmitting } = form.formState;
   const message = useFieldMessage();
+  const explain = useExplainError();
 
   return (
     <form
@@ -29,7 +30,7 @@ export function SetupForm({ action }: { action: (input: SetupValues) => Promise<
       onSubmit={form.handleSubmit(async (values) => {
         setFailure(null);
         const result = await action(values);
-        if (result?.error) setFailure(t.has(`apiErrors.${result.error}`) ? t(`apiErrors.${result.error}`) : result.error);
+        if (result?.error) setFailure(explain(result.error));
       })}
     >
       {failure ? <Alert>{failure}</Alert> : null}

@@ -9,11 +9,14 @@ export function useDateTime() {
   return (iso: string) => format.dateTime(new Date(iso), { dateStyle: "medium", timeStyle: "short" });
 }
 
-/** An API error as a sentence in the operator's language, when the catalogue knows its code. */
+/**
+ * An error as a sentence in the operator's language, when the catalogue knows its code: an
+ * ApiError from a route handler, or the bare code a server action returns.
+ */
 export function useExplainError() {
   const t = useTranslations();
-  return (error: unknown) =>
-    error instanceof ApiError ? (t.has(`apiErrors.${error.code}`) ? t(`apiErrors.${error.code}`) : error.message) : String(error);
+  const known = (code: string, otherwise: string) => (t.has(`apiErrors.${code}`) ? t(`apiErrors.${code}`) : otherwise);
+  return (error: unknown) => (error instanceof ApiError ? known(error.code, error.message) : typeof error === "string" ? known(error, error) : String(error));
 }
 
 /**
