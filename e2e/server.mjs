@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ensureBuild, nextBin, root } from "../scripts/ensure-build.mjs";
+import { ensureBuild, root } from "../scripts/ensure-build.mjs";
 
 ensureBuild();
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sms-console-e2e-"));
@@ -15,7 +15,7 @@ delete env.DATABASE_URL;
 delete env.ADMIN_EMAIL;
 delete env.ADMIN_PASSWORD;
 delete env.APP_SECRET;
-const server = spawn(process.execPath, [nextBin, "start", "-p", port, "-H", "127.0.0.1"], { cwd: root, env, stdio: "inherit" });
+const server = spawn(process.execPath, [path.join(root, "scripts", "server.mjs"), "-p", port, "-H", "127.0.0.1"], { cwd: root, env, stdio: "inherit" });
 const cleanUp = () => fs.rmSync(dataDir, { recursive: true, force: true });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
 server.on("exit", (code) => {

@@ -42,6 +42,38 @@ export const operators = pgTable(
   (t) => [uniqueIndex("operators_email_lower_idx").on(sql`lower(${t.email})`)],
 );
 
+/**
+ * Console sign-in sessions. The session cookie carries only the id; every request checks the row
+ * (not revoked, not idle too long), so signing out or disabling an operator ends it at once.
+ */
+export const operatorSessions = pgTable(
+  "operator_sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    operatorId: uuid("operator_id")
+      .notNull()
+      .references(() => operators.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Touched at most once a minute by the requests of this session; drives the idle expiry. */
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    address: text("address"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("operator_sessions_operator_idx").on(t.operatorId)],
+);
+
+/**
+ * Failed attempts per client address (sign-in and first-run setup), counted atomically in SQL so
+ * parallel guesses cannot slip past the limit. `key` is e.g. "sign_in:203.0.113.7".
+ */
+export const authThrottle = pgTable("auth_throttle", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  windowStartedAt: timestamp("window_started_at", { withTimezone: true }).notNull().defaultNow(),
+  blockedUntil: timestamp("blocked_until", { withTimezone: true }),
+});
+
 /** REST API credentials: `keyId:secret` in HTTP Basic auth; only a SHA-256 of the secret is kept. */
 export const apiKeys = pgTable("api_keys", {
   id: uuid("id").primaryKey().defaultRandom(),
@@ -60,13 +92,19 @@ export const auditLog = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
-    /** "operator:<email>", "api_key:<keyId>" or "system". */
+    /** "operator:<email>", "api_key:<keyId>" or "system:<label>". */
     actor: text("actor").notNull(),
     action: text("action").notNull(),
     target: text("target").notNull(),
     detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default({}),
+    /** The client address the action came from; null for the system's own actions. */
+    address: text("address"),
   },
-  (t) => [index("audit_log_at_idx").on(t.at)],
+  (t) => [
+    index("audit_log_at_idx").on(t.at),
+    index("audit_log_actor_at_idx").on(t.actor, t.at),
+    index("audit_log_action_at_idx").on(t.action, t.at),
+  ],
 );
 
 /**
@@ -160,8 +198,10 @@ export const messageEvents = pgTable(
 );
 
 /**
- * JSMS callbacks exactly as received, stored before the 200 so none is lost, then applied.
- * The unique (channel, nonce, signature) turns a replayed callback into a no-op.
+ * JSMS callbacks as received, stored before the 200 so none is lost, then applied. The signature
+ * covers only nonce and timestamp, so the unique (channel, nonce, timestamp) is the replay guard:
+ * a replay with re-cased signature hex or other `data` is a no-op. The signature is stored in
+ * lower case. A row that keeps failing to apply is set aside with its error after a few tries.
  */
 export const jsmsCallbacks = pgTable(
   "jsms_callbacks",
@@ -172,15 +212,21 @@ export const jsmsCallbacks = pgTable(
       .references(() => channels.id, { onDelete: "cascade" }),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
     nonce: text("nonce").notNull(),
+    /** Milliseconds since the epoch, as sent (rows stored before this column: "legacy-<id>"). */
+    timestamp: text("timestamp").notNull(),
     signature: text("signature").notNull(),
     type: text("type").notNull(),
     data: text("data").notNull(),
     appliedAt: timestamp("applied_at", { withTimezone: true }),
     outcome: text("outcome"),
+    /** Failed attempts to apply this row; at the limit it is set aside. */
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    setAsideAt: timestamp("set_aside_at", { withTimezone: true }),
   },
   (t) => [
-    uniqueIndex("jsms_callbacks_replay_idx").on(t.channelId, t.nonce, t.signature),
-    index("jsms_callbacks_pending_idx").on(t.receivedAt).where(sql`${t.appliedAt} is null`),
+    uniqueIndex("jsms_callbacks_replay_idx").on(t.channelId, t.nonce, t.timestamp),
+    index("jsms_callbacks_pending_idx").on(t.receivedAt).where(sql`${t.appliedAt} is null and ${t.setAsideAt} is null`),
   ],
 );
 
@@ -206,7 +252,10 @@ export const unmatchedReceipts = pgTable(
   (t) => [uniqueIndex("unmatched_receipts_key_idx").on(t.channelId, t.providerMessageId, t.code)],
 );
 
-/** Replies (MO messages) from phones, per channel. */
+/**
+ * Replies (MO messages) from phones, per channel. One row per (channel, phone, reply time,
+ * content): a reply callback retried under a new nonce stores nothing new.
+ */
 export const replies = pgTable(
   "replies",
   {
@@ -219,7 +268,10 @@ export const replies = pgTable(
     repliedAt: timestamp("replied_at", { withTimezone: true }),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("replies_channel_received_idx").on(t.channelId, t.receivedAt)],
+  (t) => [
+    index("replies_channel_received_idx").on(t.channelId, t.receivedAt),
+    uniqueIndex("replies_dedup_idx").on(t.channelId, t.phone, t.repliedAt, sql`md5(${t.content})`),
+  ],
 );
 
 /** Jiguang's review results for a channel's templates and signatures (SMS_TEMPLATE / SMS_SIGN callbacks). */
@@ -283,6 +335,8 @@ export const imports = pgTable(
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
     leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    /** The runner that holds the lease; every write of a running import checks it. */
+    leaseOwner: text("lease_owner"),
     cancelRequested: boolean("cancel_requested").notNull().default(false),
     totalRows: integer("total_rows"),
     processedRows: integer("processed_rows").notNull().default(0),

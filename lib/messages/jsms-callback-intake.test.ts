@@ -155,7 +155,7 @@ describeEachDb("JSMS callback intake", (t) => {
   it("applies stored callbacks that were not applied before a crash", async () => {
     const id = await addMessage("900000000000000009");
     const data = JSON.stringify({ msgId: "900000000000000009", phone: "13800138000", receiveTime: Date.now(), status: 4001 });
-    await t.db.insert(jsmsCallbacks).values({ channelId, nonce: "99", signature: "f".repeat(40), type: "SMS_REPORT", data, receivedAt: new Date(Date.now() - 60_000) });
+    await t.db.insert(jsmsCallbacks).values({ channelId, nonce: "99", timestamp: String(Date.now() - 60_000), signature: "f".repeat(40), type: "SMS_REPORT", data, receivedAt: new Date(Date.now() - 60_000) });
     expect(await applyPendingJsmsCallbacks(t.db)).toBe(1);
     expect((await statusOf(id)).status).toBe("delivered");
     expect(await applyPendingJsmsCallbacks(t.db)).toBe(0);

@@ -60,7 +60,7 @@ async function credentialsFor(ctx: IntakeContext, channelKey: string): Promise<J
     .where(eq(channels.channelKey, channelKey));
   let value: JsmsChannelCredentials | null = null;
   if (row?.type === "jsms") {
-    const secrets = unsealSecrets(ctx.sealKey, row.sealedSecrets);
+    const secrets = unsealSecrets(ctx.sealKey, row.id, row.sealedSecrets);
     value = { id: row.id, appKey: secrets.appKey!, masterSecret: secrets.masterSecret! };
   }
   credentialCache.set(channelKey, { until: Date.now() + CREDENTIAL_TTL_MS, value });
@@ -109,7 +109,7 @@ export async function receiveJsmsCallback(
     return refuse(400, "callback_malformed", `${parsed.field}: ${parsed.reason}`);
   }
 
-  const stored = await inboxFor(ctx.db).submit({ channelId: channel.id, nonce, signature, type: parsed.value.type, data: parsed.value.rawData });
+  const stored = await inboxFor(ctx.db).submit({ channelId: channel.id, nonce, timestamp, signature, type: parsed.value.type, data: parsed.value.rawData });
   if (stored === null) return { status: 200, body: { ok: true, duplicate: true }, applied: Promise.resolve() };
 
   // Stored, so answered 200 now; applying follows in the next batch. Should it fail,
