@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { ImportFileError } from "./import-file-error";
+import { sharedStringLimits } from "./shared-strings";
 import { fixture, makeZip, readAll, removeTempFiles, sheetXml, tempFile, textCell, workbookParts } from "./test-support";
 
 afterAll(removeTempFiles);
@@ -113,5 +114,44 @@ describe("workbooks that must be refused", () => {
     const parts = workbookParts(sheetXml([HEADER, [textCell("A2", "u1"), textCell("B2", "13800138000")]])).map((p) => ({ ...p, method: 0 as const }));
     const { rows } = await readAll({ path: tempFile("stored.xlsx", makeZip(parts)), kind: "xlsx" });
     expect(rows).toEqual([{ rowNumber: 2, userid: "u1", phones: { all: "13800138000" } }]);
+  });
+
+  describe("shared strings", () => {
+    /** A header and one data row whose userid is shared string 0, over the given strings. */
+    function sharedStringsWorkbook(strings: string[]): string {
+      const sheet = sheetXml([HEADER, [`<c r="A2" t="s"><v>0</v></c>`, textCell("B2", "13800138000")]]);
+      // Stored, not deflated: megabytes of repeated text would look like a zip bomb.
+      return tempFile("strings.xlsx", makeZip(workbookParts(sheet, strings).map((p) => ({ ...p, method: 0 as const }))));
+    }
+
+    it("refuses more shared strings than the row limit allows, and reads up to that many", async () => {
+      const { maxStrings } = sharedStringLimits(1);
+      const strings = Array.from({ length: maxStrings }, (_, i) => `s${i}`);
+      expect((await readAll({ path: sharedStringsWorkbook(strings), kind: "xlsx", maxRows: 1 })).rows).toEqual([
+        { rowNumber: 2, userid: "s0", phones: { all: "13800138000" } },
+      ]);
+      const error = await failure(sharedStringsWorkbook([...strings, "one more"]), { maxRows: 1 });
+      expect(error.code).toBe("too_many_strings");
+      expect(error.message).toContain(`shared strings table has more than ${maxStrings.toLocaleString("en")} entries`);
+    });
+
+    it("refuses shared strings whose text adds up to more than the row limit allows", async () => {
+      const { maxBytes } = sharedStringLimits(1);
+      // Strings of 1000 characters (the longest cell kept whole), 2 bytes a character.
+      const strings = Array.from({ length: Math.floor(maxBytes / 2000) + 1 }, (_, i) => String(i).padEnd(1000, "x"));
+      const error = await failure(sharedStringsWorkbook(strings), { maxRows: 1 });
+      expect(error.code).toBe("too_many_strings");
+      expect(error.message).toMatch(/shared strings add up to more than 16 MiB of text/);
+    });
+
+    it("leaves room for a legitimate file at the row limit: a distinct userid and three numbers as text in every row", () => {
+      const rows = 2_000_000;
+      const limits = sharedStringLimits(rows);
+      expect(limits.maxStrings).toBeGreaterThanOrEqual(rows * 4 + 1);
+      // The longest userid (64 characters) and three E.164 numbers (16), 2 bytes a character.
+      expect(limits.maxBytes).toBeGreaterThanOrEqual(rows * (64 + 3 * 16) * 2);
+      // …while the millions of strings a few hundred kilobytes of <si/> unpack to are refused.
+      expect(limits.maxStrings).toBeLessThan(10_000_000);
+    });
   });
 });

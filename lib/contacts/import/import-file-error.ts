@@ -17,6 +17,7 @@ export type ImportFileErrorCode =
   | "duplicate_column"
   | "missing_userid_column"
   | "merged_cells"
+  | "too_many_strings"
   | "cancelled";
 
 export interface HeaderProblem {

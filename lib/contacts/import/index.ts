@@ -3,6 +3,7 @@
  * and precise row issues. See README.md beside this file.
  */
 export { openImportFile, IMPORT_DEFAULTS } from "./open-import-file";
+export { openImportFileInWorker } from "./read-in-worker";
 export { estimateRowCount } from "./estimate-row-count";
 export { ImportFileError, type ImportFileErrorCode, type HeaderProblem } from "./import-file-error";
 export { validateUserid, MAX_USERID_LENGTH } from "./userid";

@@ -1,9 +1,37 @@
 import { tooLongProblem, type RawCell } from "./cells";
+import { ImportFileError } from "./import-file-error";
 import { XmlChunkScanner } from "./xml-scanner";
 import { decodeXmlText } from "./xml-text";
 
 const BLOCK_BITS = 12;
 const BLOCK_SIZE = 1 << BLOCK_BITS;
+
+export interface SharedStringLimits {
+  /** Most strings the table may hold. */
+  maxStrings: number;
+  /** Most bytes their kept text may take, counted as UTF-16 (2 a character): the most memory it can need. */
+  maxBytes: number;
+}
+
+/**
+ * The table is held whole until the last row, and a few hundred kilobytes of `<si/>` unpack to
+ * millions of strings (the 2 GiB unpacked limit alone would allow 400 million), so it is capped.
+ * The caps grow with the row limit, so that a file within that limit passes: a legitimate
+ * file's shared strings are its text cells, a userid and a few phone numbers stored as text per
+ * data row, every one of them possibly distinct. Per row that allows 4 strings (a userid and
+ * three numbers) and 256 bytes (128 characters, where a userid of the longest allowed 64
+ * characters and three 16-character numbers take 112); the floor leaves room for the header and
+ * small sheets beside the imported one. At
+ * the default 2,000,000 rows: 8.07 million strings (32 MB of boundaries) and 504 MiB of text.
+ */
+const STRINGS_PER_ROW = 4;
+const BYTES_PER_ROW = 256;
+const STRINGS_FLOOR = 65_536;
+const BYTES_FLOOR = 16 * 1024 * 1024;
+
+export function sharedStringLimits(maxRows: number): SharedStringLimits {
+  return { maxStrings: STRINGS_FLOOR + STRINGS_PER_ROW * maxRows, maxBytes: BYTES_FLOOR + BYTES_PER_ROW * maxRows };
+}
 
 /**
  * The workbook's shared strings, which every text cell refers to by index: for a million-row
@@ -17,14 +45,31 @@ export class SharedStringTable {
   private pending: string[] = [];
   private readonly tooLong = new Map<number, number>();
   private count = 0;
+  private bytes = 0;
 
-  constructor(private readonly maxCellLength: number) {}
+  constructor(
+    private readonly maxCellLength: number,
+    private readonly limits: SharedStringLimits = { maxStrings: Infinity, maxBytes: Infinity },
+  ) {}
 
   get size(): number {
     return this.count;
   }
 
   add(text: string, fullLength = text.length): void {
+    if (this.count >= this.limits.maxStrings) {
+      throw new ImportFileError(
+        "too_many_strings",
+        `The workbook's shared strings table has more than ${this.limits.maxStrings.toLocaleString("en")} entries, more than a sheet within the row limit can use: the file is damaged or was made to overload the import. Copy the sheet with the contacts into a new workbook, save it and upload that.`,
+      );
+    }
+    this.bytes += 2 * text.length;
+    if (this.bytes > this.limits.maxBytes) {
+      throw new ImportFileError(
+        "too_many_strings",
+        `The workbook's shared strings add up to more than ${formatMiB(this.limits.maxBytes)} of text, more than a sheet within the row limit can use: the file is damaged or was made to overload the import. Copy the sheet with the contacts into a new workbook, save it and upload that.`,
+      );
+    }
     if (fullLength > this.maxCellLength) this.tooLong.set(this.count, fullLength);
     this.pending.push(text);
     this.count++;
@@ -58,6 +103,10 @@ export class SharedStringTable {
     this.bounds.push(bounds);
     this.pending = [];
   }
+}
+
+function formatMiB(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toLocaleString("en", { maximumFractionDigits: 1 })} MiB`;
 }
 
 /**

@@ -1,6 +1,4 @@
-import { columnIndex, columnLetter } from "./cells";
 import { ImportFileError } from "./import-file-error";
-import type { MergeCover } from "./row-checker";
 
 /**
  * What must be known about a worksheet before its first row is used, found by one fast pass over
@@ -19,15 +17,57 @@ export interface CellRange {
 /** Beyond this many merged ranges a sheet is not a contact list. */
 export const MAX_MERGES = 100_000;
 
-/** "B2:D5" (or "B2") → a range; null when unreadable. */
-export function parseRange(ref: string): CellRange | null {
-  const m = /^\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?$/.exec(ref.trim());
-  if (!m) return null;
-  const c1 = columnIndex(m[1]!);
-  const r1 = Number(m[2]);
-  const c2 = m[3] ? columnIndex(m[3]) : c1;
-  const r2 = m[4] ? Number(m[4]) : r1;
-  return { firstRow: Math.min(r1, r2), lastRow: Math.max(r1, r2), firstColumn: Math.min(c1, c2), lastColumn: Math.max(c1, c2), ref: ref.trim() };
+/**
+ * "B2:D5" (or "B2") → a range, read straight from the bytes [start, end) of the part; null when
+ * unreadable. A sheet may have 100,000 merged ranges: a substring and a regular expression for
+ * each took most of a second.
+ */
+function rangeAt(buf: Buffer, start: number, end: number): CellRange | null {
+  while (start < end && isSpace(buf[start])) start++;
+  while (end > start && isSpace(buf[end - 1])) end--;
+  const first = cellAt(buf, start, end);
+  if (first < 0) return null;
+  let c1 = cellColumn;
+  let r1 = cellRow;
+  let c2 = c1;
+  let r2 = r1;
+  if (first < end) {
+    if (buf[first] !== 0x3a /* : */ || cellAt(buf, first + 1, end) !== end) return null;
+    c2 = cellColumn;
+    r2 = cellRow;
+  }
+  if (c1 > c2) [c1, c2] = [c2, c1];
+  if (r1 > r2) [r1, r2] = [r2, r1];
+  return { firstRow: r1, lastRow: r2, firstColumn: c1, lastColumn: c2, ref: buf.toString("latin1", start, end) };
+}
+
+// cellAt's result besides the position, through module variables: no object per cell.
+let cellColumn = 0;
+let cellRow = 0;
+
+/** Reads `$?A-ZZZ$?1-9999999` from buf[at]; returns the position after it, or -1. */
+function cellAt(buf: Buffer, at: number, end: number): number {
+  if (buf[at] === 0x24 /* $ */) at++;
+  let column = 0;
+  let letters = 0;
+  for (; at < end && letters <= 3; at++, letters++) {
+    const c = buf[at]! | 0x20;
+    if (c < 0x61 || c > 0x7a) break;
+    column = column * 26 + (c - 0x60);
+  }
+  if (letters === 0 || letters > 3) return -1;
+  if (buf[at] === 0x24) at++;
+  let row = 0;
+  let digits = 0;
+  for (; at < end && digits <= 7; at++, digits++) {
+    const d = buf[at]! - 0x30;
+    if (d < 0 || d > 9) break;
+    row = row * 10 + d;
+  }
+  if (digits === 0 || digits > 7) return -1;
+  cellColumn = column - 1;
+  cellRow = row;
+  return at;
 }
 
 const MERGE = Buffer.from("mergeCell");
@@ -35,6 +75,19 @@ const DIMENSION = Buffer.from("dimension");
 const SHEET_DATA = Buffer.from("sheetData");
 /** Enough bytes before a marker to see its '<' and a namespace prefix. */
 const LOOK_BEHIND = 16;
+/**
+ * An unclosed tag is kept back until its '>' comes. Excel's are a few dozen bytes; without a
+ * bound, a tag that never closes would be kept and searched again with every chunk, so the pass
+ * would take time quadratic in the sheet's size (hours for a sheet of a gigabyte).
+ */
+const MAX_TAG = 1 << 20;
+
+function unclosedTag(buf: Buffer, at: number): number {
+  if (buf.length - at > MAX_TAG) {
+    throw new ImportFileError("corrupt_file", "The workbook is damaged and cannot be read (a tag longer than a megabyte).");
+  }
+  return Math.max(0, at - LOOK_BEHIND);
+}
 
 function isSpace(byte: number | undefined): boolean {
   return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
@@ -53,9 +106,22 @@ function startsTagName(buf: Buffer, at: number): boolean {
   return false;
 }
 
-function refOf(tag: string): string | null {
-  const m = /\sref\s*=\s*["']([^"']*)["']/.exec(tag);
-  return m ? m[1]! : null;
+/** The range in the `ref="…"` attribute of the tag buf[from, to), or null. */
+function refRange(buf: Buffer, from: number, to: number): CellRange | null {
+  for (let at = from + 1; at + 3 < to; at++) {
+    if (buf[at] !== 0x72 /* r */ || buf[at + 1] !== 0x65 || buf[at + 2] !== 0x66 || !isSpace(buf[at - 1])) continue;
+    let p = at + 3;
+    while (p < to && isSpace(buf[p])) p++;
+    if (buf[p] !== 0x3d /* = */) continue;
+    p++;
+    while (p < to && isSpace(buf[p])) p++;
+    const quote = buf[p];
+    if (quote !== 0x22 && quote !== 0x27) continue;
+    let close = p + 1;
+    while (close < to && buf[close] !== quote) close++;
+    return close < to ? rangeAt(buf, p + 1, close) : null;
+  }
+  return null;
 }
 
 export class SheetPrescan {
@@ -84,11 +150,10 @@ export class SheetPrescan {
       }
       const gt = buf.indexOf(0x3e, at);
       if (gt < 0) {
-        keepFrom = Math.min(keepFrom, Math.max(0, at - LOOK_BEHIND));
+        keepFrom = Math.min(keepFrom, unclosedTag(buf, at));
         break;
       }
-      const ref = refOf(buf.toString("latin1", at, gt));
-      const range = ref ? parseRange(ref) : null;
+      const range = refRange(buf, at, gt);
       if (range && (range.lastRow > range.firstRow || range.lastColumn > range.firstColumn)) {
         if (this.merges.length >= MAX_MERGES) {
           throw new ImportFileError("merged_cells", `The sheet has more than ${MAX_MERGES} merged ranges; unmerge the cells and upload it again.`);
@@ -115,58 +180,12 @@ export class SheetPrescan {
         continue;
       }
       const gt = buf.indexOf(0x3e, at);
-      if (gt < 0) return Math.max(0, at - LOOK_BEHIND);
-      const ref = refOf(buf.toString("latin1", at, gt));
-      this.dimension = ref ? parseRange(ref) : null;
+      if (gt < 0) return unclosedTag(buf, at);
+      this.dimension = refRange(buf, at, gt);
       this.lookingForDimension = false;
       return buf.length;
     }
     if (dataAt >= 0 || this.scanned > 1 << 20) this.lookingForDimension = false;
     return buf.length;
-  }
-}
-
-/**
- * Answers "which merged range covers row N?" for rows asked in ascending order (as a sheet is
- * read), in time proportional to the ranges open at that row. Only ranges that touch the columns
- * being imported matter; a merge in the header row across columns is a header error.
- */
-export class MergeIndex {
-  private readonly ranges: CellRange[];
-  private next = 0;
-  private active: CellRange[] = [];
-  private lastAsked = 0;
-
-  constructor(merges: readonly CellRange[], width: number) {
-    const header = merges.find((m) => m.firstRow <= 1 && m.lastColumn > m.firstColumn && m.firstColumn < width);
-    if (header) {
-      throw new ImportFileError(
-        "bad_header",
-        `The header cells ${header.ref} are merged; every column needs a header cell of its own. Unmerge them and give each column its header.`,
-        [{ column: columnLetter(header.firstColumn), message: `Merged header cells ${header.ref}.` }],
-      );
-    }
-    this.ranges = merges
-      .filter((m) => m.firstColumn < width && m.lastRow >= 2)
-      .map((m) => ({ ...m, firstRow: Math.max(m.firstRow, 2) }))
-      .sort((a, b) => a.firstRow - b.firstRow);
-  }
-
-  get size(): number {
-    return this.ranges.length;
-  }
-
-  coverAt(rowNumber: number): MergeCover | null {
-    if (this.ranges.length === 0) return null;
-    if (rowNumber < this.lastAsked) {
-      // Rows out of order (a hand-made file): start over.
-      this.next = 0;
-      this.active = [];
-    }
-    this.lastAsked = rowNumber;
-    while (this.next < this.ranges.length && this.ranges[this.next]!.firstRow <= rowNumber) this.active.push(this.ranges[this.next++]!);
-    if (this.active.length > 0) this.active = this.active.filter((r) => r.lastRow >= rowNumber);
-    const hit = this.active[0];
-    return hit ? { ref: hit.ref, column: hit.firstColumn } : null;
   }
 }

@@ -4,8 +4,9 @@ import type { RawRow } from "./cells";
 import { ole2Error, readHead, sniffBytes } from "./file-sniff";
 import { ImportFileError } from "./import-file-error";
 import { throwIfCancelled, type RawRowSource } from "./row-source";
-import { SharedStringTable, SharedStringsScanner } from "./shared-strings";
-import { MergeIndex, SheetPrescan } from "./sheet-prescan";
+import { SharedStringTable, SharedStringsScanner, sharedStringLimits } from "./shared-strings";
+import { MergeIndex } from "./merge-index";
+import { SheetPrescan } from "./sheet-prescan";
 import { SheetScanner } from "./sheet-scanner";
 import { locateFirstSheet } from "./xlsx-package";
 import { InflateBudget, checkDeclaredSizes, readEntry, readZipDirectory, type ZipEntry, type ZipLimits } from "./zip-reader";
@@ -51,7 +52,7 @@ export async function openXlsxSource(options: XlsxSourceOptions): Promise<RawRow
       }
     }
 
-    const strings = new SharedStringTable(options.maxCellLength);
+    const strings = new SharedStringTable(options.maxCellLength, sharedStringLimits(options.maxRows));
     if (location.sharedStrings) await loadSharedStrings(options, file, location.sharedStrings, budget, strings);
     return new XlsxSource(options, file, location.sheet, budget, strings, prescan);
   } catch (error) {

@@ -1,0 +1,43 @@
+import { ImportFileError, type HeaderProblem, type ImportFileErrorCode } from "./import-file-error";
+import type { ImportBatch, ImportColumn, ReadImportOptions } from "./types";
+
+/**
+ * What the main thread and the reader thread (read-worker.ts) say to each other. Everything here
+ * crosses the thread boundary by structured clone, so it is plain data: no signal, no class.
+ */
+
+/** The reader's options without the signal, which cannot cross; a cancel is sent instead. */
+export type ReaderRequest = Omit<ReadImportOptions, "signal">;
+
+export type ToReader =
+  /** Read this many more batches ahead. */
+  | { type: "pull"; count: number }
+  /** The signal fired: stop reading. */
+  | { type: "cancel" }
+  /** Stop, close the file and end the thread. */
+  | { type: "close" };
+
+export type FromReader =
+  | { type: "opened"; columns: ImportColumn[]; encoding?: string }
+  | { type: "batch"; batch: ImportBatch; encoding?: string }
+  | { type: "done"; encoding?: string }
+  | { type: "failed"; error: SentError };
+
+export type SentError =
+  | { kind: "import"; code: ImportFileErrorCode; message: string; details: HeaderProblem[] }
+  | { kind: "other"; name: string; message: string; stack?: string };
+
+export function sendableError(error: unknown): SentError {
+  if (error instanceof ImportFileError) return { kind: "import", code: error.code, message: error.message, details: error.details };
+  if (error instanceof Error) return { kind: "other", name: error.name, message: error.message, stack: error.stack };
+  return { kind: "other", name: "Error", message: String(error) };
+}
+
+/** The error as the reader threw it: an ImportFileError stays one, with its code and details. */
+export function receivedError(sent: SentError): Error {
+  if (sent.kind === "import") return new ImportFileError(sent.code, sent.message, sent.details);
+  const error = new Error(sent.message);
+  error.name = sent.name;
+  if (sent.stack) error.stack = sent.stack;
+  return error;
+}
