@@ -1,10 +1,12 @@
 import fs from "node:fs/promises";
-import { and, eq, lt, or } from "drizzle-orm";
+import { and, eq, or } from "drizzle-orm";
+import { readServerEnv } from "@/lib/config/env";
 import type { Db } from "@/lib/db/client";
+import { keepLeaseAlive, leaseFor, leaseLapsed, newLeaseOwner, whileLeased, type LeasedTable } from "@/lib/db/lease";
 import { channels, importIssues, imports } from "@/lib/db/schema";
 import { logger } from "@/lib/util/logger";
 import { createLaneWriter, type WriteCounts } from "./contact-writer";
-import { ImportFileError, estimateRowCount, openImportFile, type ImportBatch } from "./import";
+import { ImportFileError, estimateRowCount, openImportFileInWorker, type ImportBatch } from "./import";
 
 /**
  * Runs uploads in the background, never inside a request. An import is claimed with a lease
@@ -12,6 +14,11 @@ import { ImportFileError, estimateRowCount, openImportFile, type ImportBatch } f
  * queue and an import whose worker died is picked up again when its lease runs out. Rows are
  * read in batches and written while the next batch is being parsed; progress and counts are
  * stored after every batch, and a cancel request is honoured between batches.
+ *
+ * The lease follows lib/db/lease.ts: each runner has its own owner id, the lease is renewed on a
+ * timer, and every write of a running import is conditioned on that owner. A runner that finds
+ * its import claimed by another stops reading and writes nothing more of it (no counts, no
+ * issues, no final status) and leaves the file to the new owner.
  */
 const LEASE_MS = 60_000;
 /** The error report keeps at most this many issues; the counts stay exact beyond it. */
@@ -24,20 +31,33 @@ export interface ImportLimits {
 }
 
 export function importLimits(databaseKind: "pglite" | "postgres", env: NodeJS.ProcessEnv = process.env): ImportLimits {
-  return {
-    maxRows: Number(env.IMPORT_MAX_ROWS ?? 2_000_000),
-    writeLanes: databaseKind === "postgres" ? Number(env.IMPORT_WRITE_LANES ?? 2) : 1,
-  };
+  const { importMaxRows, importWriteLanes } = readServerEnv(env);
+  return { maxRows: importMaxRows, writeLanes: databaseKind === "postgres" ? importWriteLanes : 1 };
 }
 
 type ImportRow = typeof imports.$inferSelect;
 
-export async function claimNextImport(db: Db): Promise<ImportRow | null> {
+/** A running import's lease: held by `lease_owner` while the row is running. */
+const importLease: LeasedTable = {
+  table: imports,
+  id: imports.id,
+  owner: imports.leaseOwner,
+  until: imports.leaseUntil,
+  held: eq(imports.status, "running"),
+};
+
+export interface LeaseOptions {
+  /** This runner's `lease_owner`; a new random one when left out. */
+  owner?: string;
+  leaseMs?: number;
+}
+
+export async function claimNextImport(db: Db, options: LeaseOptions = {}): Promise<ImportRow | null> {
   return db.transaction(async (tx) => {
     const [candidate] = await tx
       .select({ id: imports.id })
       .from(imports)
-      .where(or(eq(imports.status, "queued"), and(eq(imports.status, "running"), lt(imports.leaseUntil, new Date()))))
+      .where(or(eq(imports.status, "queued"), and(eq(imports.status, "running"), leaseLapsed(importLease))))
       .orderBy(imports.createdAt)
       .limit(1)
       .for("update", { skipLocked: true });
@@ -47,7 +67,8 @@ export async function claimNextImport(db: Db): Promise<ImportRow | null> {
       .set({
         status: "running",
         startedAt: new Date(),
-        leaseUntil: new Date(Date.now() + LEASE_MS),
+        leaseOwner: options.owner ?? newLeaseOwner(),
+        leaseUntil: leaseFor(options.leaseMs ?? LEASE_MS),
         // A re-run after a crash starts over: the writes are idempotent, the counts are not.
         processedRows: 0,
         inserted: 0,
@@ -63,21 +84,52 @@ export async function claimNextImport(db: Db): Promise<ImportRow | null> {
   });
 }
 
-/** Records the end of an import and removes its uploaded file: the report lives in the database. */
-async function finish(db: Db, job: ImportRow, values: Partial<typeof imports.$inferInsert>) {
-  await db
+/**
+ * Records the end of an import, which also ends its lease, and removes its uploaded file: the
+ * report lives in the database. False when the lease was lost: the import and its file are
+ * another runner's now.
+ */
+async function finish(db: Db, job: ImportRow, owner: string, values: Partial<typeof imports.$inferInsert>): Promise<boolean> {
+  const [ended] = await db
     .update(imports)
     .set({ ...values, finishedAt: new Date(), leaseUntil: null })
-    .where(eq(imports.id, job.id));
+    .where(whileLeased(importLease, job.id, owner))
+    .returning({ id: imports.id });
+  if (!ended) return false;
   await fs.rm(job.filePath, { force: true });
+  return true;
 }
 
 /** Batches being written at once: enough to keep every lane busy while the reader parses ahead. */
 const BATCHES_IN_FLIGHT = 3;
 
-/** Runs one claimed import to its end (done, failed or cancelled). Never throws. */
-export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): Promise<void> {
+/**
+ * Runs one claimed import to its end (done, failed or cancelled), or until its lease is lost.
+ * Never throws.
+ */
+export async function runImport(db: Db, job: ImportRow, limits: ImportLimits, options: Pick<LeaseOptions, "leaseMs"> = {}): Promise<void> {
+  if (!job.leaseOwner) {
+    logger.error("import not run: it was not claimed", { importId: job.id });
+    return;
+  }
+  const owner = job.leaseOwner;
+  const leaseMs = options.leaseMs ?? LEASE_MS;
   const controller = new AbortController();
+  let lost = false;
+  /** Another runner claimed the import: stop reading, and write nothing more of it. */
+  const leaseLost = () => {
+    if (lost) return;
+    lost = true;
+    controller.abort();
+    logger.warn("import lease lost to another runner; stopped without writing more", { importId: job.id, owner });
+  };
+  const lease = keepLeaseAlive(db, importLease, { id: job.id, owner, ms: leaseMs, onLost: leaseLost });
+  /** The final write; the renewals stop first so none runs after it. */
+  const end = async (values: Partial<typeof imports.$inferInsert>) => {
+    await lease.stop();
+    if (!(await finish(db, job, owner, values))) leaseLost();
+    return !lost;
+  };
   const writer = createLaneWriter(db, { lanes: limits.writeLanes, dryRun: job.dryRun, deferCommitFlush: true });
   let storedIssues = 0;
   const totals = { processedRows: 0, inserted: 0, updated: 0, unchanged: 0, failedRows: 0, warnings: 0 };
@@ -92,11 +144,19 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): P
     totals.failedRows += new Set(errors.map((i) => i.rowNumber)).size;
     totals.warnings += batch.issues.length - errors.length;
 
-    const room = MAX_STORED_ISSUES - storedIssues;
-    if (room > 0 && batch.issues.length > 0) {
-      const keep = batch.issues.slice(0, room);
+    const keep = batch.issues.slice(0, Math.max(0, MAX_STORED_ISSUES - storedIssues));
+    // The progress is written first, owner-checked: it locks the row, so a claim by another
+    // runner either came before (nothing of this batch is stored) or waits for the commit, and
+    // then the claim's reset removes these issues with the rest.
+    const state = await db.transaction(async (tx) => {
+      const [held] = await tx
+        .update(imports)
+        .set(totals)
+        .where(whileLeased(importLease, job.id, owner))
+        .returning({ cancelRequested: imports.cancelRequested });
+      if (!held) return null;
       for (let i = 0; i < keep.length; i += 5000) {
-        await db.insert(importIssues).values(
+        await tx.insert(importIssues).values(
           keep.slice(i, i + 5000).map((issue) => ({
             importId: job.id,
             rowNumber: issue.rowNumber,
@@ -107,20 +167,21 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): P
           })),
         );
       }
-      storedIssues += keep.length;
+      return held;
+    });
+    if (!state) {
+      leaseLost();
+      return false;
     }
-    const [state] = await db
-      .update(imports)
-      .set({ ...totals, leaseUntil: new Date(Date.now() + LEASE_MS) })
-      .where(eq(imports.id, job.id))
-      .returning({ cancelRequested: imports.cancelRequested });
-    return state?.cancelRequested ?? false;
+    storedIssues += keep.length;
+    return state.cancelRequested;
   };
 
   try {
     const channelKeys = new Set((await db.select({ key: channels.channelKey }).from(channels)).map((c) => c.key));
     const totalRows = await estimateRowCount(job.filePath, job.fileKind).catch(() => null);
-    await db.update(imports).set({ totalRows }).where(eq(imports.id, job.id));
+    const [held] = await db.update(imports).set({ totalRows }).where(whileLeased(importLease, job.id, owner)).returning({ id: imports.id });
+    if (!held) return leaseLost();
     // Refuse an oversized file before writing any of it (the reader would only stop at the limit).
     if (totalRows !== null && totalRows > limits.maxRows) {
       throw new ImportFileError(
@@ -128,7 +189,7 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): P
         `The file has about ${totalRows.toLocaleString("en")} data rows; at most ${limits.maxRows.toLocaleString("en")} can be imported at once. Split it into smaller files.`,
       );
     }
-    const file = await openImportFile({ path: job.filePath, kind: job.fileKind, channelKeys, maxRows: limits.maxRows, signal: controller.signal });
+    const file = await openImportFileInWorker({ path: job.filePath, kind: job.fileKind, channelKeys, maxRows: limits.maxRows, signal: controller.signal });
 
     // Batches are written while later ones are parsed, and recorded in file order as they finish.
     const inFlight: { batch: ImportBatch; written: Promise<WriteCounts> }[] = [];
@@ -136,7 +197,9 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): P
     let allRead = false;
     const recordOldest = async () => {
       const { batch, written } = inFlight.shift()!;
-      const cancelAsked = await record(batch, await written);
+      const counts = await written;
+      if (lost) return;
+      const cancelAsked = await record(batch, counts);
       // A cancel stops the reading. Once the whole file is read and sent there is nothing left
       // to stop, and the import is done.
       if (cancelAsked && !cancelled && !allRead) {
@@ -152,7 +215,7 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): P
           written.catch(() => {}); // handled when recorded; avoids an unhandled rejection meanwhile
           inFlight.push({ batch, written });
           if (inFlight.length >= BATCHES_IN_FLIGHT) await recordOldest();
-          if (cancelled) break;
+          if (cancelled || lost) break;
         }
         allRead = !cancelled;
       } catch (error) {
@@ -164,22 +227,25 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): P
     } finally {
       await writer.settled(); // nothing may still be writing once the import is marked finished
     }
+    if (lost) return;
     if (cancelled) {
-      await finish(db, job, { ...totals, status: "cancelled" });
-      logger.info("import cancelled", { importId: job.id, processedRows: totals.processedRows });
+      if (await end({ ...totals, status: "cancelled" })) logger.info("import cancelled", { importId: job.id, processedRows: totals.processedRows });
       return;
     }
-    await finish(db, job, { ...totals, status: "done" });
-    logger.info("import done", { importId: job.id, ...totals, dryRun: job.dryRun });
+    if (await end({ ...totals, status: "done" })) logger.info("import done", { importId: job.id, ...totals, dryRun: job.dryRun });
   } catch (error) {
+    // A lost lease aborts the reading; that is no failure of the import, which runs on elsewhere.
+    if (lost) return;
     const known = error instanceof ImportFileError;
     if (!known) logger.error("import failed", { importId: job.id, error });
-    await finish(db, job, {
+    await end({
       ...totals,
       status: "failed",
       errorCode: known ? error.code : "internal_error",
       error: known ? error.message : "The import stopped because of an internal error; the rows written before it are kept.",
     }).catch((e: unknown) => logger.error("could not record a failed import", { importId: job.id, error: e }));
+  } finally {
+    await lease.stop();
   }
 }
 
@@ -187,7 +253,8 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits): P
  * The in-process runner: works through queued imports one at a time, woken by new uploads and
  * polling every few seconds as a fallback (another process may have queued one).
  */
-export function startImportRunner(db: Db, limits: ImportLimits, options: { pollMs?: number } = {}) {
+export function startImportRunner(db: Db, limits: ImportLimits, options: { pollMs?: number } & LeaseOptions = {}) {
+  const lease = { owner: options.owner ?? newLeaseOwner(), leaseMs: options.leaseMs };
   let running = false;
   let again = false;
   const tick = async () => {
@@ -199,7 +266,7 @@ export function startImportRunner(db: Db, limits: ImportLimits, options: { pollM
     try {
       do {
         again = false;
-        for (let job = await claimNextImport(db); job; job = await claimNextImport(db)) await runImport(db, job, limits);
+        for (let job = await claimNextImport(db, lease); job; job = await claimNextImport(db, lease)) await runImport(db, job, limits, lease);
       } while (again);
     } catch (error) {
       logger.error("import runner error", { error });

@@ -61,11 +61,21 @@ export function toImportView(row: ImportRow): ImportView {
   };
 }
 
+/** Queues an uploaded file. The file is the import's from here on: if it cannot be recorded, it is removed. */
 export async function createImport(
   db: Db,
   actor: Actor,
   file: { importId: string; fileName: string; fileKind: "xlsx" | "csv"; filePath: string; fileSize: number; dryRun: boolean },
 ): Promise<ImportView> {
+  try {
+    return await insertImport(db, actor, file);
+  } catch (error) {
+    await fs.rm(file.filePath, { force: true });
+    throw error;
+  }
+}
+
+async function insertImport(db: Db, actor: Actor, file: Parameters<typeof createImport>[2]): Promise<ImportView> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(imports)
@@ -94,39 +104,50 @@ export async function getImport(db: Db, importId: string): Promise<ImportView> {
   return toImportView(await findImport(db, importId));
 }
 
-/** The import history, newest first, keyset-paged by creation time. */
-export async function listImports(db: Db, options: { before?: string; limit?: number } = {}): Promise<{ items: ImportView[]; nextCursor: string | null }> {
+/**
+ * The import history, newest first, keyset-paged by creation time. `before` is the previous
+ * page's nextCursor as a time: the REST route parses the text (timeCursor in
+ * lib/api/query-schemas.ts), so a year PostgreSQL cannot hold never gets here.
+ */
+export async function listImports(db: Db, options: { before?: Date; limit?: number } = {}): Promise<{ items: ImportView[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(options.limit ?? 20, 1), 100);
-  const before = options.before ? new Date(options.before) : null;
+  const before = options.before && !Number.isNaN(options.before.getTime()) ? options.before : null;
   const rows = await db
     .select()
     .from(imports)
-    .where(before && !Number.isNaN(before.getTime()) ? lt(imports.createdAt, before) : undefined)
+    .where(before ? lt(imports.createdAt, before) : undefined)
     .orderBy(desc(imports.createdAt))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
   return { items: page.map(toImportView), nextCursor: rows.length > limit ? page[page.length - 1]!.createdAt.toISOString() : null };
 }
 
-/** Asks a queued or running import to stop; the runner stops after the batch it is writing. */
+/**
+ * Asks a queued or running import to stop; the runner stops after the batch it is writing. One
+ * conditional statement does it, so it serialises with a claim on the row lock: a queued import
+ * becomes cancelled only if no runner has claimed it first, and a running one only gets the flag.
+ */
 export async function requestImportCancel(db: Db, actor: Actor, importId: string): Promise<ImportView> {
-  const row = await findImport(db, importId);
-  if (row.status !== "queued" && row.status !== "running") {
+  const [updated] = UUID.test(importId)
+    ? await db
+        .update(imports)
+        .set({
+          status: sql`case when ${imports.status} = 'queued' then 'cancelled' else ${imports.status} end`,
+          finishedAt: sql`case when ${imports.status} = 'queued' then now() else ${imports.finishedAt} end`,
+          cancelRequested: true,
+        })
+        .where(and(eq(imports.id, importId), sql`${imports.status} in ('queued', 'running')`))
+        .returning()
+    : [];
+  if (!updated) {
+    const row = await findImport(db, importId);
     throw new ConflictError("import_finished", `This import has already ${row.status === "done" ? "finished" : row.status}.`);
   }
-  const [updated] = await db
-    .update(imports)
-    .set(
-      row.status === "queued"
-        ? { cancelRequested: true, status: "cancelled", finishedAt: new Date() }
-        : { cancelRequested: true },
-    )
-    .where(and(eq(imports.id, importId), sql`${imports.status} in ('queued', 'running')`))
-    .returning();
-  await recordAudit(db, actor, "import.cancel", importId);
-  // A queued import never runs, so nothing else will remove its file.
-  if (row.status === "queued") await fs.rm(row.filePath, { force: true });
-  return toImportView(updated ?? (await findImport(db, importId)));
+  await recordAudit(db, actor, "import.cancel", importId, { fileName: updated.fileName, status: updated.status });
+  // Only queued → cancelled ends in "cancelled" here (a row already cancelled is not matched), so
+  // this statement itself moved it, and no runner has the file: nothing else will remove it.
+  if (updated.status === "cancelled") await fs.rm(updated.filePath, { force: true });
+  return toImportView(updated);
 }
 
 /** Row errors and warnings in row order, a page at a time (for the error report). */

@@ -1,7 +1,9 @@
 import { applyPendingJsmsCallbacks, drainJsmsCallbacks } from "@/lib/messages/jsms-callback-intake";
 import { logger } from "@/lib/util/logger";
 import { importLimits, startImportRunner } from "@/lib/contacts/import-runner";
+import { removeOrphanUploads } from "@/lib/contacts/orphan-uploads";
 import { closeRuntime, getRuntime } from "./runtime";
+import { unrecoverableStartupProblem } from "./startup-failure";
 
 /**
  * What runs beside the request handlers in a console process: the sweeper that applies stored
@@ -22,6 +24,7 @@ export async function startBackgroundWork(): Promise<void> {
   };
   await sweep();
   setInterval(() => void sweep(), SWEEP_EVERY_MS).unref();
+  await removeOrphanUploads(runtime.db, runtime.env.dataDir).catch((error: unknown) => logger.error("upload clean-up failed", { error }));
   if (runtime.env.workerEnabled) runner().current = startImportRunner(runtime.db, importLimits(runtime.handle.kind));
 }
 
@@ -38,13 +41,15 @@ export function wakeImportRunner(): void {
 }
 
 /**
- * A start-up failure that waiting cannot mend (another process holds the embedded database)
- * ends the process with its reason, instead of serving errors. Anything else (PostgreSQL not up
- * yet) is logged, and the next request tries again; /api/health answers 503 meanwhile.
+ * A start-up failure that waiting cannot mend (a bad variable or key, another process holding
+ * the embedded database: lib/server/startup-failure.ts) ends the process with its reason,
+ * instead of serving errors. Anything else (PostgreSQL not up yet) is logged, and the next
+ * request tries again; /api/health answers 503 meanwhile.
  */
 export function exitIfUnrecoverable(error: unknown): void {
-  if (error instanceof Error && error.name === "DataDirLockedError") {
-    logger.error(error.message);
+  const problem = unrecoverableStartupProblem(error);
+  if (problem) {
+    logger.error(problem);
     process.exit(1);
   }
   logger.error("start-up did not complete; requests will retry", { error });
