@@ -1,12 +1,21 @@
 import crypto from "node:crypto";
-import { eq } from "drizzle-orm";
-import { expect, it } from "vitest";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { afterEach, expect, it, vi } from "vitest";
 import { describeEachDb } from "@/lib/db/test-databases";
 import { channelReviews, channels, jsmsCallbacks, messageEvents, messages, replies, sends, unmatchedReceipts } from "@/lib/db/schema";
 import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { createChannel } from "@/lib/channels/channel-service";
 import { buildCallbackForm, generateCallbackNonce } from "@/lib/sender/jsms/callback";
-import { applyPendingJsmsCallbacks, receiveJsmsCallback, rejectedCallbackCounts } from "./jsms-callback-intake";
+import { logger } from "@/lib/util/logger";
+import {
+  CHANNEL_CACHE_MAX,
+  MAX_CALLBACK_APPLY_ATTEMPTS,
+  applyPendingJsmsCallbacks,
+  cachedChannelCredentialsCount,
+  countSetAsideJsmsCallbacks,
+  receiveJsmsCallback,
+  rejectedCallbackCounts,
+} from "./jsms-callback-intake";
 import { matchUnmatchedReceipts } from "./receipts";
 
 const app = { appKey: "aa1066407b044738b6479275", masterSecret: "bb38ce69b1de2a7fa95706ea" };
@@ -44,6 +53,19 @@ describeEachDb("JSMS callback intake", (t) => {
     return row!.id;
   }
 
+  /** A callback stored a minute ago and never applied, as a crash leaves it. */
+  async function storeUnapplied(type: string, data: unknown) {
+    const at = Date.now() - 60_000;
+    const [row] = await t.db
+      .insert(jsmsCallbacks)
+      .values({ channelId, nonce: generateCallbackNonce(), timestamp: String(at), signature: "f".repeat(40), type, data: typeof data === "string" ? data : JSON.stringify(data), receivedAt: new Date(at) })
+      .returning({ id: jsmsCallbacks.id });
+    return row!.id;
+  }
+  const storedRow = async (id: bigint) => (await t.db.select().from(jsmsCallbacks).where(eq(jsmsCallbacks.id, id)))[0]!;
+  const storedByNonce = async (nonce: string) => t.db.select().from(jsmsCallbacks).where(and(eq(jsmsCallbacks.channelId, channelId), eq(jsmsCallbacks.nonce, nonce)));
+  const repliesFrom = async (phone: string) => t.db.select().from(replies).where(and(eq(replies.channelId, channelId), eq(replies.phone, phone)));
+  const eventsOf = async (id: bigint) => t.db.select().from(messageEvents).where(eq(messageEvents.messageId, id));
   const statusOf = async (id: bigint) => (await t.db.select().from(messages).where(eq(messages.id, id)))[0]!;
   const inboxCount = async () => (await t.db.select().from(jsmsCallbacks)).length;
 
@@ -159,5 +181,131 @@ describeEachDb("JSMS callback intake", (t) => {
     expect(await applyPendingJsmsCallbacks(t.db)).toBe(1);
     expect((await statusOf(id)).status).toBe("delivered");
     expect(await applyPendingJsmsCallbacks(t.db)).toBe(0);
+  });
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it("ignores a replay with its signature re-cased and other data, and logs it as a suspected forgery", async () => {
+    const warn = vi.spyOn(logger, "warn");
+    const id = await addMessage("900000000000000021");
+    const original = signedForm("SMS_REPORT", { msgId: "900000000000000021", phone: "13800138000", receiveTime: Date.now(), status: 4003 });
+    const nonce = original.get("nonce")!;
+    // Any case verifies; the stored signature is the lowercase one Jiguang sends.
+    original.set("signature", original.get("signature")!.toUpperCase());
+    expect((await receive(channelKey, original)).body).toEqual({ ok: true });
+
+    const replay = new URLSearchParams(original);
+    replay.set("signature", original.get("signature")!.toLowerCase().replace(/[a-f]/, (c) => c.toUpperCase()));
+    replay.set("data", JSON.stringify({ msgId: "900000000000000021", phone: "13800138000", receiveTime: Date.now(), status: 4001 }));
+    const answer = await receive(channelKey, replay);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ duplicate: true });
+
+    const stored = await storedByNonce(nonce);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.signature).toBe(original.get("signature")!.toLowerCase());
+    expect(JSON.parse(stored[0]!.data)).toMatchObject({ status: 4003 });
+    expect(await statusOf(id)).toMatchObject({ status: "failed", errorCode: "4003" });
+    expect(await eventsOf(id)).toHaveLength(1);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("suspected forgery"), expect.objectContaining({ channelKey }));
+  });
+
+  it("stores a reply once when it is replayed re-cased with other content, even within one batch", async () => {
+    const warn = vi.spyOn(logger, "warn");
+    const original = signedForm("SMS_REPLY", { phone: "13700137001", replyTime: Date.now(), content: "TD" });
+    const replay = new URLSearchParams(original);
+    replay.set("signature", original.get("signature")!.toUpperCase());
+    replay.set("data", JSON.stringify({ phone: "13700137001", replyTime: Date.now(), content: "forged" }));
+    // Sent together, so both copies meet in one inbox batch.
+    const answers = await Promise.all([receive(channelKey, original), receive(channelKey, replay)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect(answers.filter((a) => a.body.duplicate)).toHaveLength(1);
+    expect(await storedByNonce(original.get("nonce")!)).toHaveLength(1);
+    expect((await repliesFrom("13700137001")).map((r) => r.content)).toEqual(["TD"]);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("suspected forgery"), expect.anything());
+    // A later copy, re-cased again, changes nothing either.
+    const later = new URLSearchParams(replay);
+    later.set("signature", original.get("signature")!);
+    expect((await receive(channelKey, later)).body).toMatchObject({ duplicate: true });
+    expect(await repliesFrom("13700137001")).toHaveLength(1);
+  });
+
+  it("stores one reply when Jiguang retries it under a new nonce", async () => {
+    const reply = { phone: "13700137002", replyTime: Date.now(), content: "退订" };
+    const first = signedForm("SMS_REPLY", reply);
+    const retry = signedForm("SMS_REPLY", reply);
+    expect((await receive(channelKey, first)).body).toEqual({ ok: true });
+    expect((await receive(channelKey, retry)).body).toEqual({ ok: true });
+    expect(await repliesFrom("13700137002")).toHaveLength(1);
+    expect((await storedByNonce(retry.get("nonce")!))[0]).toMatchObject({ outcome: "duplicate" });
+  });
+
+  it("lets two sweepers run at once and applies each stored callback once", async () => {
+    const msgIds = Array.from({ length: 40 }, (_, i) => String(910000000000000000n + BigInt(i)));
+    const ids = await Promise.all(msgIds.map((m) => addMessage(m)));
+    const stored = [];
+    for (const msgId of msgIds) stored.push(await storeUnapplied("SMS_REPORT", { msgId, phone: "13800138000", receiveTime: Date.now(), status: 4001 }));
+    stored.push(await storeUnapplied("SMS_REPLY", { phone: "13700137003", replyTime: Date.now(), content: "hi" }));
+
+    // Open the pool's connections first, so on PostgreSQL both sweepers really start together.
+    await Promise.all(Array.from({ length: 4 }, () => t.db.execute(sql`select 1`)));
+    const [a, b] = await Promise.all([applyPendingJsmsCallbacks(t.db), applyPendingJsmsCallbacks(t.db)]);
+    expect(a + b).toBe(41);
+    const rows = await t.db.select().from(jsmsCallbacks).where(inArray(jsmsCallbacks.id, stored));
+    // A second application would have overwritten the outcome with "duplicate".
+    expect(rows.filter((r) => r.outcome === "applied")).toHaveLength(40);
+    expect(rows.filter((r) => r.outcome === "reply")).toHaveLength(1);
+    for (const id of ids) expect(await eventsOf(id)).toHaveLength(1);
+    expect(await repliesFrom("13700137003")).toHaveLength(1);
+    expect(await applyPendingJsmsCallbacks(t.db)).toBe(0);
+  });
+
+  it(`counts failed tries of a stored callback, sets it aside after ${MAX_CALLBACK_APPLY_ATTEMPTS}, and applies the rest of its batch`, async () => {
+    const good = await Promise.all(["920000000000000001", "920000000000000002"].map((m) => addMessage(m)));
+    const before = await countSetAsideJsmsCallbacks(t.db);
+    await storeUnapplied("SMS_REPORT", { msgId: "920000000000000001", phone: "13800138000", receiveTime: Date.now(), status: 4001 });
+    // PostgreSQL text cannot hold U+0000: this reply can never be stored.
+    const bad = await storeUnapplied("SMS_REPLY", '{"phone":"13700137004","replyTime":1700000000000,"content":"a\\u0000b"}');
+    await storeUnapplied("SMS_REPORT", { msgId: "920000000000000002", phone: "13800138000", receiveTime: Date.now(), status: 4001 });
+    const unreadable = await storeUnapplied("SMS_REPORT", "{not json");
+
+    expect(await applyPendingJsmsCallbacks(t.db)).toBe(2);
+    for (const id of good) expect((await statusOf(id)).status).toBe("delivered");
+    expect(await storedRow(bad)).toMatchObject({ attempts: 1, appliedAt: null, setAsideAt: null, lastError: expect.stringContaining("0x00") });
+    // Unreadable data cannot get better: set aside at once, with the reason.
+    expect(await storedRow(unreadable)).toMatchObject({ appliedAt: null, setAsideAt: expect.any(Date), lastError: expect.stringContaining("unreadable") });
+
+    for (let pass = 2; pass <= MAX_CALLBACK_APPLY_ATTEMPTS; pass++) expect(await applyPendingJsmsCallbacks(t.db)).toBe(0);
+    expect(await storedRow(bad)).toMatchObject({ attempts: MAX_CALLBACK_APPLY_ATTEMPTS, appliedAt: null, setAsideAt: expect.any(Date) });
+    expect(await countSetAsideJsmsCallbacks(t.db)).toBe(before + 2);
+    // Set aside, it is no longer tried.
+    await applyPendingJsmsCallbacks(t.db);
+    expect((await storedRow(bad)).attempts).toBe(MAX_CALLBACK_APPLY_ATTEMPTS);
+    expect(await repliesFrom("13700137004")).toHaveLength(0);
+  });
+
+  it("applies callbacks received together even when one of them cannot be applied", async () => {
+    const msgIds = Array.from({ length: 5 }, (_, i) => String(930000000000000000n + BigInt(i)));
+    const ids = await Promise.all(msgIds.map((m) => addMessage(m)));
+    const poison = signedForm("SMS_REPLY", '{"phone":"13700137005","replyTime":1700000000000,"content":"\\u0000"}');
+    const forms = [...msgIds.map((msgId) => signedForm("SMS_REPORT", { msgId, phone: "13800138000", receiveTime: Date.now(), status: 4001 })), poison];
+    const answers = await Promise.all(forms.map((f) => receive(channelKey, f)));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    for (const id of ids) expect((await statusOf(id)).status).toBe("delivered");
+    expect((await storedByNonce(poison.get("nonce")!))[0]).toMatchObject({ attempts: 1, appliedAt: null, lastError: expect.any(String) });
+  });
+
+  it("keeps the channel credentials cache bounded when callbacks name random channel keys", { timeout: 180_000 }, async () => {
+    const form = signedForm("SMS_REPORT", { msgId: "1", phone: "13800138000", receiveTime: Date.now(), status: 4001 });
+    for (let start = 0; start < 10_000; start += 250) {
+      const answers = await Promise.all(
+        Array.from({ length: 250 }, (_, i) => receiveJsmsCallback(ctx(), `random${start + i}${crypto.randomBytes(4).toString("hex")}`, form)),
+      );
+      expect(answers.every((a) => a.status === 404)).toBe(true);
+    }
+    expect(cachedChannelCredentialsCount()).toBe(CHANNEL_CACHE_MAX);
+    // The real channel still answers, read again after being pushed out.
+    await addMessage("940000000000000001");
+    expect((await receive(channelKey, signedForm("SMS_REPORT", { msgId: "940000000000000001", phone: "13800138000", receiveTime: Date.now(), status: 4001 }))).status).toBe(200);
   });
 });

@@ -1,0 +1,54 @@
+import type { Db } from "./client";
+
+/**
+ * Work stored in a table is taken by claiming it, never by reading it: several processes share
+ * one PostgreSQL, and two that read the same pending rows would both do the work. The rule:
+ *
+ *   1. select the rows with `.for("update", { skipLocked: true })` inside a transaction, so a
+ *      second claimer skips them instead of waiting for them or doing them again;
+ *   2. write what the work decided (its result, or a lease for work done outside the database)
+ *      in that same transaction: the claim and its result commit together, and a crash rolls
+ *      both back, so the rows are free for the next claimer and nothing is lost.
+ *
+ * One bad row must not hold back the rows claimed with it: they are processed together in a
+ * savepoint and, should that fail, again one by one, each in a savepoint of its own. A row that
+ * still fails is handed to `recordFailure`, inside the same transaction, to write down why (and
+ * to set it aside after enough tries, so it stops coming back).
+ */
+export interface ClaimedRowsWork<Row, Result> {
+  /** Selects the rows to work on, FOR UPDATE SKIP LOCKED. */
+  claim(tx: Db): Promise<Row[]>;
+  /** Does the work for these rows and records it; answers one result per row, in order. */
+  process(tx: Db, rows: Row[]): Promise<Result[]>;
+  /** Records a row's failure; its own savepoint is rolled back, the transaction goes on. */
+  recordFailure(tx: Db, row: Row, error: unknown): Promise<void>;
+}
+
+export type ClaimedRowOutcome<Row, Result> = { row: Row; ok: true; result: Result } | { row: Row; ok: false; error: unknown };
+
+/** Claims, processes and records in one transaction; answers one outcome per claimed row. */
+export async function processClaimedRows<Row, Result>(db: Db, work: ClaimedRowsWork<Row, Result>): Promise<ClaimedRowOutcome<Row, Result>[]> {
+  return db.transaction(async (tx) => {
+    const rows = await work.claim(tx);
+    if (rows.length === 0) return [];
+    if (rows.length > 1) {
+      try {
+        const results = await tx.transaction((savepoint) => work.process(savepoint, rows));
+        return rows.map((row, i) => ({ row, ok: true as const, result: results[i]! }));
+      } catch {
+        // Which row broke the batch is unknown: try each alone, so the others still get done.
+      }
+    }
+    const outcomes: ClaimedRowOutcome<Row, Result>[] = [];
+    for (const row of rows) {
+      try {
+        const [result] = await tx.transaction((savepoint) => work.process(savepoint, [row]));
+        outcomes.push({ row, ok: true, result: result! });
+      } catch (error) {
+        await work.recordFailure(tx, row, error);
+        outcomes.push({ row, ok: false, error });
+      }
+    }
+    return outcomes;
+  });
+}
