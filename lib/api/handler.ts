@@ -1,27 +1,35 @@
 import crypto from "node:crypto";
-import { NextResponse, type NextRequest } from "next/server";
+import type { NextRequest } from "next/server";
 import type { z } from "zod";
 import { authenticateApiKey, parseBasicAuth } from "@/lib/auth/api-keys";
 import type { Actor } from "@/lib/auth/actor";
 import { hasRole, type Role } from "@/lib/auth/roles";
 import { getSessionActor } from "@/lib/auth/session";
-import { translateMessage } from "@/lib/i18n/messages";
-import { LOCALE_COOKIE, isLocale, localeFromAcceptLanguage, type Locale } from "@/lib/i18n/locales";
+import { readTextCapped } from "@/lib/http/read-body";
+import { clientAddressOf } from "@/lib/server/client-address";
 import { getRuntime, type Runtime } from "@/lib/server/runtime";
-import { DomainError, ForbiddenError, UnauthorizedError, ValidationError, type ErrorDetail } from "@/lib/util/errors";
-import { logger } from "@/lib/util/logger";
+import { ForbiddenError, UnauthorizedError, ValidationError } from "@/lib/util/errors";
 import { issuesToDetails } from "@/lib/util/zod";
+import { errorResponse } from "./error-response";
+import { couldBeApiKeyId } from "./query-schemas";
+import { parseParams, parseQuery } from "./request-input";
+
+export { errorResponse, json } from "./error-response";
 
 /**
  * The one wrapper around every REST route handler: it authenticates (API key or console
- * session), checks the role, reads and size-checks the JSON body, and turns domain errors into
- * the error shape of DESIGN.md section 6 with a request id. A handler's own body then calls
- * one lib function and shapes the answer.
+ * session), checks the role, parses the path segments and the query string with the route's
+ * schemas, reads and size-checks the JSON body, and turns domain errors into the error shape of
+ * DESIGN.md section 6 with a request id. A handler's own body then calls one lib function and
+ * shapes the answer.
  */
-export interface ApiContext<P> {
+export interface ApiContext<Q, P> {
   req: NextRequest;
   actor: Actor;
+  /** The path segments as the `params` schema parsed them (404 when they cannot name anything). */
   params: P;
+  /** The query string as the `query` schema parsed it (400 invalid_query with a detail per field). */
+  query: Q;
   runtime: Runtime;
   requestId: string;
   /** The request body as JSON (400 when it is not JSON, 413 when too large). */
@@ -30,17 +38,40 @@ export interface ApiContext<P> {
   parse<S extends z.ZodType>(schema: S): Promise<z.infer<S>>;
 }
 
-interface ApiOptions {
+export interface ApiOptions<QS extends z.ZodType | undefined, PS extends z.ZodType | undefined> {
   /** The weakest role allowed. */
   role: Role;
   /** Largest accepted body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** The query string's schema (lib/api/query-schemas.ts); without one the handler sees `{}`. */
+  query?: QS;
+  /** The path segments' schema; without one the handler sees `{}`. */
+  params?: PS;
 }
 
-type Handler<P> = (ctx: ApiContext<P>) => Promise<Response>;
+/** What apiRoute was given, kept on the handler so tests can check every route declares its schemas. */
+export interface ApiRouteMeta {
+  role: Role;
+  maxBodyBytes: number;
+  query?: z.ZodType;
+  params?: z.ZodType;
+}
 
-export function apiRoute<P = Record<string, never>>(options: ApiOptions, handler: Handler<P>) {
-  return async (req: NextRequest, route: { params: Promise<P> }): Promise<Response> => {
+/** How Next.js calls a route handler; the segments are typed by the `params` schema, not here. */
+export type RouteContext = { params: Promise<Record<string, string | string[] | undefined>> };
+
+export type ApiRouteHandler = ((req: NextRequest, route?: RouteContext) => Promise<Response>) & { readonly meta: ApiRouteMeta };
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export function apiRoute<QS extends z.ZodType | undefined = undefined, PS extends z.ZodType | undefined = undefined>(
+  options: ApiOptions<QS, PS>,
+  handler: (ctx: ApiContext<Parsed<QS>, Parsed<PS>>) => Promise<Response>,
+): ApiRouteHandler {
+  const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const route = async (req: NextRequest, context?: RouteContext): Promise<Response> => {
     const requestId = crypto.randomUUID();
     try {
       const runtime = await getRuntime();
@@ -48,13 +79,16 @@ export function apiRoute<P = Record<string, never>>(options: ApiOptions, handler
       if (!hasRole(actor.role, options.role)) {
         throw new ForbiddenError(`This call needs the ${options.role} role; yours is ${actor.role}.`);
       }
-      const maxBytes = options.maxBodyBytes ?? 1024 * 1024;
+      const rawParams = (await context?.params) ?? {};
+      const params = (options.params ? parseParams(options.params, rawParams) : {}) as Parsed<PS>;
+      const query = (options.query ? parseQuery(options.query, req.nextUrl.searchParams) : {}) as Parsed<QS>;
       let body: Promise<unknown> | undefined;
       const json = () => (body ??= readJson(req, maxBytes));
-      const ctx: ApiContext<P> = {
+      const ctx: ApiContext<Parsed<QS>, Parsed<PS>> = {
         req,
         actor,
-        params: await route.params,
+        params,
+        query,
         runtime,
         requestId,
         json,
@@ -71,20 +105,22 @@ export function apiRoute<P = Record<string, never>>(options: ApiOptions, handler
       return errorResponse(error, requestId, req);
     }
   };
+  const meta: ApiRouteMeta = { role: options.role, maxBodyBytes: maxBytes, query: options.query, params: options.params };
+  return Object.defineProperty(route, "meta", { value: meta, enumerable: false }) as ApiRouteHandler;
 }
 
-/** Field messages follow the console's language choice, else the caller's Accept-Language (English by default). */
-function localeOf(req: NextRequest | undefined): Locale {
-  if (!req) return "en";
-  const chosen = req.cookies.get(LOCALE_COOKIE)?.value;
-  return isLocale(chosen) ? chosen : localeFromAcceptLanguage(req.headers.get("accept-language"));
-}
-
+/** The actor of the request, with the client address the audit log records. */
 async function authenticate(req: NextRequest, runtime: Runtime): Promise<Actor> {
+  const actor = await actorOf(req, runtime);
+  return { ...actor, address: clientAddressOf(req.headers) };
+}
+
+async function actorOf(req: NextRequest, runtime: Runtime): Promise<Actor> {
   const header = req.headers.get("authorization");
   if (header) {
     const basic = parseBasicAuth(header);
-    const actor = basic ? await authenticateApiKey(runtime.db, basic.user, basic.pass) : null;
+    // A user part that no key id could be (a NUL, 10,000 characters) is not looked up at all.
+    const actor = basic && couldBeApiKeyId(basic.user) ? await authenticateApiKey(runtime.db, basic.user, basic.pass) : null;
     if (!actor) throw new UnauthorizedError("The API key is unknown, revoked, or its secret is wrong.");
     return actor;
   }
@@ -115,36 +151,13 @@ function originHost(origin: string): string | null {
   }
 }
 
+/** The body as JSON, read within the cap as it arrives (413 past it, with or without Content-Length). */
 async function readJson(req: NextRequest, maxBytes: number): Promise<unknown> {
-  const declared = Number(req.headers.get("content-length") ?? 0);
-  if (declared > maxBytes) throw new DomainError("payload_too_large", 413, `The body is larger than ${maxBytes} bytes.`);
-  const text = await req.text();
-  if (Buffer.byteLength(text) > maxBytes) throw new DomainError("payload_too_large", 413, `The body is larger than ${maxBytes} bytes.`);
+  const text = await readTextCapped(req, maxBytes);
   if (text.trim() === "") throw new ValidationError("The request needs a JSON body.", [], "invalid_json");
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new ValidationError(`The body is not valid JSON: ${(error as Error).message}`, [], "invalid_json");
   }
-}
-
-export function errorResponse(error: unknown, requestId: string, req?: NextRequest): Response {
-  if (error instanceof DomainError) {
-    const details: ErrorDetail[] = error.details.map((d) => ({ path: d.path, message: translateMessage(d.message, localeOf(req)) }));
-    const headers: Record<string, string> = { "x-request-id": requestId };
-    if (error.status === 401) headers["www-authenticate"] = 'Basic realm="sms-console"';
-    return NextResponse.json(
-      { error: { code: error.code, message: error.message, details, requestId } },
-      { status: error.status, headers },
-    );
-  }
-  logger.error("unhandled error in route handler", { requestId, method: req?.method, path: req?.nextUrl.pathname, error });
-  return NextResponse.json(
-    { error: { code: "internal_error", message: `Something went wrong on our side (request ${requestId}).`, details: [], requestId } },
-    { status: 500, headers: { "x-request-id": requestId } },
-  );
-}
-
-export function json(body: unknown, status = 200): Response {
-  return NextResponse.json(body, { status });
 }

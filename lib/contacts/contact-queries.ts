@@ -1,7 +1,8 @@
 import { asc, eq, gt, inArray, sql } from "drizzle-orm";
 import { executeRows, type Db } from "@/lib/db/client";
 import { channels, contactPhones, contacts } from "@/lib/db/schema";
-import { NotFoundError } from "@/lib/util/errors";
+import { NotFoundError, ValidationError, type ErrorDetail } from "@/lib/util/errors";
+import { validateUserid } from "./import/userid";
 
 /** A user as the REST API shows it: `{userid, phones: {all?, channelKey…}}`. */
 export interface ContactView {
@@ -25,7 +26,15 @@ async function phonesByUser(db: Db, userids: string[]): Promise<Map<string, Reco
   return map;
 }
 
+/** Whether a text could be a stored userid: those passed the userid rule and were trimmed by it. */
+export function isStoredUserid(text: string): boolean {
+  const checked = validateUserid(text);
+  return checked.ok && checked.userid === text;
+}
+
+/** A userid the userid rule refuses (a NUL, 10,000 characters) names no user: it is not looked up. */
 export async function getContact(db: Db, userid: string): Promise<ContactView> {
+  if (!isStoredUserid(userid)) throw new NotFoundError("user_not_found", "No user with this userid.");
   const [row] = await db.select({ userid: contacts.userid }).from(contacts).where(eq(contacts.userid, userid));
   if (!row) throw new NotFoundError("user_not_found", `No user with the userid ${userid}.`);
   return { userid, phones: (await phonesByUser(db, [userid])).get(userid)! };
@@ -47,7 +56,9 @@ export async function getContactWithEffectiveNumbers(db: Db, userid: string) {
 
 /**
  * Server-side search and keyset pagination (by userid): `q` matches a userid prefix or a phone
- * prefix. The cursor is the last userid of the previous page.
+ * prefix. The cursor is the last userid of the previous page. Both follow the userid rule (the
+ * REST route checks them first with the same rule: lib/api/query-schemas.ts), so nothing
+ * PostgreSQL would refuse, such as a NUL, reaches it; `limit` is a whole number, at most 200.
  *
  * The two prefixes are searched apart and merged, each branch taking at most a page in userid
  * order, so each can use its own index: the contacts key for userids, the phone index or the
@@ -62,6 +73,11 @@ export async function searchContacts(
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
   const q = options.q?.trim();
   const after = options.cursor ?? "";
+  const refused: ErrorDetail[] = [];
+  if (!Number.isInteger(limit)) refused.push({ path: "limit", message: "errors.limit_range" });
+  if (q && !validateUserid(q).ok) refused.push({ path: "q", message: "errors.search_text_invalid" });
+  if (after && !isStoredUserid(after)) refused.push({ path: "cursor", message: "errors.cursor_invalid" });
+  if (refused.length > 0) throw new ValidationError("Some query parameters are not valid.", refused, "invalid_query");
   let userids: string[];
   if (q) {
     const prefix = q.replace(/[\\%_]/g, (c) => "\\" + c) + "%";

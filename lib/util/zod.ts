@@ -1,10 +1,13 @@
 import type { z } from "zod";
 import { ValidationError, type ErrorDetail } from "./errors";
 
-/** Zod issues as error details: the path joined with dots ("rows.3.phone"), the message as given (a catalogue key). */
-export function issuesToDetails(error: z.ZodError): ErrorDetail[] {
+/**
+ * Zod issues as error details: the path joined with dots ("rows.3.phone"), the message as given
+ * (a catalogue key). An issue about the whole input is named by `root`: what was parsed.
+ */
+export function issuesToDetails(error: z.ZodError, root = "(body)"): ErrorDetail[] {
   return error.issues.map((issue) => ({
-    path: issue.path.map(String).join(".") || "(body)",
+    path: issue.path.map(String).join(".") || root,
     message: issue.message,
   }));
 }

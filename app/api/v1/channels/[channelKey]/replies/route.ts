@@ -1,11 +1,17 @@
+import { z } from "zod";
 import { apiRoute, json } from "@/lib/api/handler";
+import { otherMethods } from "@/lib/api/other-methods";
+import { channelKeyParam, idCursor, pageLimit } from "@/lib/api/query-schemas";
 import { listChannelReplies } from "@/lib/channels/channel-feedback";
 
-export const GET = apiRoute<{ channelKey: string }>({ role: "viewer" }, async ({ runtime, params, req }) =>
-  json(
-    await listChannelReplies(runtime.db, params.channelKey, {
-      cursor: req.nextUrl.searchParams.get("cursor") ?? undefined,
-      limit: Number(req.nextUrl.searchParams.get("limit") ?? 20),
-    }),
-  ),
+/** Replies from phones, newest first: ?cursor= (the previous page's nextCursor), &limit=. */
+export const GET = apiRoute(
+  {
+    role: "viewer",
+    params: z.object({ channelKey: channelKeyParam }),
+    query: z.object({ cursor: idCursor, limit: pageLimit(20) }),
+  },
+  async ({ runtime, params, query }) => json(await listChannelReplies(runtime.db, params.channelKey, query)),
 );
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods({ GET });
