@@ -10,7 +10,7 @@ import { Alert, Button, TextField } from "./ui";
 import { useExplainError, useFieldMessage } from "./use-messages";
 
 type SetupValues = z.input<typeof setupSchema>;
-type Result = { error: string; fields?: { path: string; message: string }[] } | undefined;
+type Result = { error: string; fields?: { path: string; message: string }[]; retryAfterSeconds?: number } | undefined;
 
 export function SetupForm({ action }: { action: (input: SetupValues) => Promise<Result> }) {
   const t = useTranslations();
@@ -30,7 +30,10 @@ export function SetupForm({ action }: { action: (input: SetupValues) => Promise<
       onSubmit={form.handleSubmit(async (values) => {
         setFailure(null);
         const result = await action(values);
-        if (result?.error) setFailure(explain(result.error));
+        if (!result?.error) return;
+        setFailure(
+          result.retryAfterSeconds !== undefined ? t("auth.failure.address_blocked", { seconds: result.retryAfterSeconds }) : explain(result.error),
+        );
       })}
     >
       {failure ? <Alert>{failure}</Alert> : null}

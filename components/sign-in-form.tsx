@@ -8,7 +8,10 @@ import { signInSchema, type SignInInput } from "@/lib/auth/operator-schema";
 import { Alert, Button, TextField } from "./ui";
 import { useFieldMessage } from "./use-messages";
 
-type Result = { error: "invalid" | "locked" | "unavailable" } | undefined;
+type Result =
+  | { error: "invalid" | "unavailable" }
+  | { error: "locked" | "address_blocked"; retryAfterSeconds: number }
+  | undefined;
 
 export function SignInForm({ action, callbackUrl }: { action: (input: SignInInput, callbackUrl: string) => Promise<Result>; callbackUrl: string }) {
   const t = useTranslations();
@@ -24,7 +27,8 @@ export function SignInForm({ action, callbackUrl }: { action: (input: SignInInpu
       onSubmit={form.handleSubmit(async (values) => {
         setFailure(null);
         const result = await action(values, callbackUrl);
-        if (result?.error) setFailure(t(`auth.failure.${result.error}`));
+        if (!result) return;
+        setFailure("retryAfterSeconds" in result ? t(`auth.failure.${result.error}`, { seconds: result.retryAfterSeconds }) : t(`auth.failure.${result.error}`));
       })}
     >
       {failure ? <Alert>{failure}</Alert> : null}

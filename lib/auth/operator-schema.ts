@@ -36,6 +36,8 @@ export const operatorCreateSchema = z.object({
 export const operatorUpdateSchema = z.object({
   role: roleSchema.optional(),
   disabled: z.boolean().optional(),
+  /** true clears a sign-in lock (and the failures counted towards it). */
+  unlock: z.boolean().optional(),
 });
 
 export const apiKeyCreateSchema = z.object({
