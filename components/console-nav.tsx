@@ -11,6 +11,7 @@ const ITEMS = [
   { href: "/messages", key: "messages" },
   { href: "/settings/operators", key: "operators", adminOnly: true },
   { href: "/settings/api-keys", key: "apiKeys", adminOnly: true },
+  { href: "/settings/audit-log", key: "auditLog", adminOnly: true },
 ] as const;
 
 export function ConsoleNav({ isAdmin }: { isAdmin: boolean }) {

@@ -77,7 +77,7 @@ export async function revokeApiKey(db: Db, actor: Actor, keyId: string): Promise
       .where(eq(apiKeys.keyId, keyId))
       .returning();
     if (!row) throw new NotFoundError("api_key_not_found", `No API key ${keyId}.`);
-    await recordAudit(tx, actor, "api_key.revoke", keyId);
+    await recordAudit(tx, actor, "api_key.revoke", keyId, { name: row.name, role: row.role });
     return toView(row);
   });
 }

@@ -3,6 +3,7 @@ import { asc, eq } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
 import { channels } from "@/lib/db/schema";
 import { recordAudit } from "@/lib/audit";
+import { auditChanges } from "@/lib/audit-changes";
 import type { Actor } from "@/lib/auth/actor";
 import {
   ConflictError,
@@ -113,12 +114,14 @@ export async function getChannel(ctx: ChannelContext, channelKey: string): Promi
 export async function createChannel(ctx: ChannelContext, actor: Actor, input: unknown): Promise<ChannelView> {
   const parsed = parseOrThrow(channelCreateSchema, input);
   const { config, secrets } = splitInput(parsed);
-  const sealedSecrets = sealSecrets(ctx.sealKey, secrets);
+  // The id is the sealed secrets' associated data, so it is chosen here rather than by the database.
+  const id = crypto.randomUUID();
+  const sealedSecrets = sealSecrets(ctx.sealKey, id, secrets);
   try {
     return await ctx.db.transaction(async (tx) => {
       const [row] = await tx
         .insert(channels)
-        .values({ channelKey: newChannelKey(), name: parsed.name, type: parsed.type, config, sealedSecrets })
+        .values({ id, channelKey: newChannelKey(), name: parsed.name, type: parsed.type, config, sealedSecrets })
         .returning();
       await recordAudit(tx, actor, "channel.create", row!.channelKey, { name: parsed.name, type: parsed.type });
       return toView(ctx, row!);
@@ -154,7 +157,7 @@ export async function updateChannel(
       }
       const merged = { ...row.config, name: row.name, ...patch, type: row.type };
       const parsed: ChannelUpdateInput = parseOrThrow(channelUpdateSchema, merged);
-      const stored = unsealSecrets(ctx.sealKey, row.sealedSecrets);
+      const stored = unsealSecrets(ctx.sealKey, row.id, row.sealedSecrets);
       const secrets: Record<string, string> = {};
       for (const field of SECRET_FIELDS[row.type]) {
         const given = (parsed as Record<string, unknown>)[field];
@@ -170,15 +173,21 @@ export async function updateChannel(
           name: complete.name,
           config,
           enabled,
-          sealedSecrets: changedSecrets.length ? sealSecrets(ctx.sealKey, secrets) : row.sealedSecrets,
+          sealedSecrets: changedSecrets.length ? sealSecrets(ctx.sealKey, row.id, secrets) : row.sealedSecrets,
           updatedAt: new Date(),
         })
         .where(eq(channels.id, row.id))
         .returning();
-      await recordAudit(tx, actor, "channel.update", channelKey, {
-        fields: Object.keys(patch).filter((k) => !(SECRET_FIELDS[row.type] as readonly string[]).includes(k)),
-        secretsChanged: changedSecrets,
-      });
+      // Public fields with their old and new values; secrets by name only, their values stay sealed.
+      const before = { name: row.name, ...row.config };
+      const after = { name: complete.name, ...config };
+      const changes = auditChanges(before, after, [...new Set([...Object.keys(before), ...Object.keys(after)])]);
+      if (enabled !== row.enabled) {
+        await recordAudit(tx, actor, enabled ? "channel.enable" : "channel.disable", channelKey, { name: complete.name });
+      }
+      if (Object.keys(changes).length > 0 || changedSecrets.length > 0) {
+        await recordAudit(tx, actor, "channel.update", channelKey, { name: complete.name, changes, secretsChanged: changedSecrets });
+      }
       return toView(ctx, updated!);
     });
   } catch (error) {
@@ -196,7 +205,7 @@ export async function deleteChannel(ctx: ChannelContext, actor: Actor, channelKe
     await ctx.db.transaction(async (tx) => {
       const row = await findRow(tx, channelKey, true);
       await tx.delete(channels).where(eq(channels.id, row.id));
-      await recordAudit(tx, actor, "channel.delete", channelKey, { name: row.name });
+      await recordAudit(tx, actor, "channel.delete", channelKey, { name: row.name, type: row.type });
     });
   } catch (error) {
     if (isForeignKeyViolation(error)) {
@@ -215,5 +224,5 @@ export async function deleteChannel(ctx: ChannelContext, actor: Actor, channelKe
  */
 export async function loadChannelForSending(ctx: ChannelContext, channelKey: string) {
   const row = await findRow(ctx.db, channelKey);
-  return { row, view: toView(ctx, row), secrets: unsealSecrets(ctx.sealKey, row.sealedSecrets) };
+  return { row, view: toView(ctx, row), secrets: unsealSecrets(ctx.sealKey, row.id, row.sealedSecrets) };
 }

@@ -127,12 +127,19 @@ export interface WriteOptions {
    * faster. REST upserts answer their caller, so they keep the default.
    */
   deferCommitFlush?: boolean;
+  /**
+   * `db` is the caller's transaction (one that also writes an audit row): the statement takes its
+   * ON CONFLICT form at once, since a failed first try would abort the whole transaction.
+   */
+  inTransaction?: boolean;
 }
 
 export async function writeContacts(db: Db, changes: ContactChange[], options: WriteOptions = {}): Promise<WriteCounts> {
   const merged = mergeChanges(changes);
   if (merged.length === 0) return NO_WRITES;
-  if (!options.dryRun) return writeBindings(db, merged, { deferCommitFlush: options.deferCommitFlush ?? false, inTransaction: false });
+  if (!options.dryRun) {
+    return writeBindings(db, merged, { deferCommitFlush: options.deferCommitFlush ?? false, inTransaction: options.inTransaction ?? false });
+  }
   // A dry run does the same work and rolls it back, so its counts are the real ones: for this
   // batch. An import's dry run rolls back batch by batch (one long transaction would hold its
   // rows' locks against live writers for the whole file), so a userid that a later batch repeats

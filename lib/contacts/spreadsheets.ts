@@ -3,7 +3,9 @@ import ExcelJS from "exceljs";
 import type { Db } from "@/lib/db/client";
 import { channels } from "@/lib/db/schema";
 import { asc } from "drizzle-orm";
-import { importIssuePages } from "./import-service";
+import { recordAudit } from "@/lib/audit";
+import type { Actor } from "@/lib/auth/actor";
+import { getImport, importIssuePages } from "./import-service";
 
 /**
  * Workbooks the console hands out, written as streams (exceljs WorkbookWriter) so an error report
@@ -44,11 +46,13 @@ export async function templateWorkbook(db: Db): Promise<Readable> {
   return out;
 }
 
-/** One row per rejected cell (and per warning): row, column, value, reason. */
-export async function errorReportWorkbook(db: Db, importId: string): Promise<Readable> {
+/** One row per rejected cell (and per warning): row, column, value, reason. Each download is audited. */
+export async function errorReportWorkbook(db: Db, actor: Actor, importId: string): Promise<Readable> {
   const pages = importIssuePages(db, importId);
   // Ask for the first page now, so an unknown import fails before the response starts.
   const first = await pages.next();
+  const { fileName } = await getImport(db, importId);
+  await recordAudit(db, actor, "import.errors_download", importId, { fileName });
   const { out, workbook } = streamingWorkbook();
   const sheet = workbook.addWorksheet("errors");
   sheet.columns = [

@@ -6,6 +6,8 @@ import { createChannel } from "@/lib/channels/channel-service";
 import { getContact, getContactWithEffectiveNumbers, searchContacts } from "./contact-queries";
 import { MAX_UMS_ITEMS, upsertUmsUsers } from "./ums-upsert";
 
+const actor = SYSTEM_ACTOR("t");
+
 describeEachDb("UMS user upsert", (t) => {
   let key = "";
 
@@ -17,7 +19,7 @@ describeEachDb("UMS user upsert", (t) => {
       masterSecret: "bb38ce69b1de2a7fa95706ea",
     });
     key = channel.channelKey;
-    const result = await upsertUmsUsers(t.db, [
+    const result = await upsertUmsUsers(t.db, actor, [
       { userid: "zhangsan", phone: { all: "+86 138-0013-8000", [key]: 18756432567 } },
       { userid: "lisi", phone: { all: "0086 13900139000" } },
     ]);
@@ -26,7 +28,7 @@ describeEachDb("UMS user upsert", (t) => {
   });
 
   it("reports each bad item with its index and path, and still writes the good ones", async () => {
-    const result = await upsertUmsUsers(t.db, [
+    const result = await upsertUmsUsers(t.db, actor, [
       { userid: "wangwu", phone: { all: "12345" } },
       { userid: "zhaoliu", phone: { nosuchkey: "13800138000" } },
       { phone: { all: "13800138000" } },
@@ -52,7 +54,7 @@ describeEachDb("UMS user upsert", (t) => {
   });
 
   it("removes a binding with del, and shows which number each channel would use", async () => {
-    const result = await upsertUmsUsers(t.db, [{ userid: "zhangsan", del: { phone: [key] } }]);
+    const result = await upsertUmsUsers(t.db, actor, [{ userid: "zhangsan", del: { phone: [key] } }]);
     expect(result).toMatchObject({ updated: 1, failed: [] });
     const user = await getContactWithEffectiveNumbers(t.db, "zhangsan");
     expect(user.phones).toEqual({ all: "13800138000" });
@@ -60,13 +62,13 @@ describeEachDb("UMS user upsert", (t) => {
   });
 
   it("refuses a body that is not an array, and more than the limit of items", async () => {
-    await expect(upsertUmsUsers(t.db, { userid: "x" })).rejects.toMatchObject({ status: 400 });
+    await expect(upsertUmsUsers(t.db, actor, { userid: "x" })).rejects.toMatchObject({ status: 400 });
     const many = Array.from({ length: MAX_UMS_ITEMS + 1 }, (_, i) => ({ userid: `u${i}` }));
-    await expect(upsertUmsUsers(t.db, many)).rejects.toMatchObject({ status: 413, code: "too_many_items" });
+    await expect(upsertUmsUsers(t.db, actor, many)).rejects.toMatchObject({ status: 413, code: "too_many_items" });
   });
 
   it("searches by userid or phone prefix, a page at a time", async () => {
-    await upsertUmsUsers(t.db, Array.from({ length: 30 }, (_, i) => ({ userid: `bulk${String(i).padStart(2, "0")}`, phone: { all: `1370000${String(i).padStart(4, "0")}` } })));
+    await upsertUmsUsers(t.db, actor, Array.from({ length: 30 }, (_, i) => ({ userid: `bulk${String(i).padStart(2, "0")}`, phone: { all: `1370000${String(i).padStart(4, "0")}` } })));
     const first = await searchContacts(t.db, { q: "bulk", limit: 20 });
     expect(first.items).toHaveLength(20);
     const second = await searchContacts(t.db, { q: "bulk", limit: 20, cursor: first.nextCursor! });
@@ -79,7 +81,7 @@ describeEachDb("UMS user upsert", (t) => {
 
   it("pages through users matching by userid and by phone together, each user once", async () => {
     // "1399" matches the userids 1399a… and the phones of the mix… users, each on two bindings.
-    await upsertUmsUsers(t.db, [
+    await upsertUmsUsers(t.db, actor, [
       ...Array.from({ length: 7 }, (_, i) => ({ userid: `1399a${i}`, phone: { all: `1500000000${i}` } })),
       ...Array.from({ length: 8 }, (_, i) => ({ userid: `mix${i}`, phone: { all: `1399000000${i}`, [key]: `1399100000${i}` } })),
     ]);

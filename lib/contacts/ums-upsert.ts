@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import { channels } from "@/lib/db/schema";
+import { recordAudit } from "@/lib/audit";
+import type { Actor } from "@/lib/auth/actor";
 import { DomainError } from "@/lib/util/errors";
 import { validateUserid } from "./import/userid";
 import { normalizePhone } from "./phone";
@@ -36,7 +38,10 @@ export interface UmsUpsertResult extends WriteCounts {
   failed: UmsFailure[];
 }
 
-export async function upsertUmsUsers(db: Db, body: unknown): Promise<UmsUpsertResult> {
+/** How many userids an audit row names; the counts cover the whole request. */
+const AUDITED_USERIDS = 20;
+
+export async function upsertUmsUsers(db: Db, actor: Actor, body: unknown): Promise<UmsUpsertResult> {
   if (!Array.isArray(body)) {
     throw new DomainError("invalid_input", 400, 'The body must be a JSON array of users: [{"userid":"…","phone":{"all":"…"}}].');
   }
@@ -77,6 +82,17 @@ export async function upsertUmsUsers(db: Db, body: unknown): Promise<UmsUpsertRe
     else changes.push({ userid: item.userid, phones, remove });
   });
 
-  const counts = await writeContacts(db, changes);
+  // One audit row per request, with its counts, in the same transaction as the writes.
+  const counts = await db.transaction(async (tx) => {
+    const written = await writeContacts(tx, changes, { inTransaction: true });
+    await recordAudit(tx, actor, "user.upsert", "users", {
+      received: body.length,
+      ...written,
+      failed: new Set(failed.map((f) => f.index)).size,
+      bindingsRemoved: changes.reduce((n, c) => n + (c.remove?.length ?? 0), 0),
+      userids: changes.slice(0, AUDITED_USERIDS).map((c) => c.userid),
+    });
+    return written;
+  });
   return { ...counts, failed };
 }
