@@ -3,6 +3,7 @@ import { readServerEnv, type ServerEnv } from "@/lib/config/env";
 import { deriveKey, loadRootSecret } from "@/lib/config/app-secret";
 import { countOperators, createFirstAdmin } from "@/lib/auth/operators";
 import { logger } from "@/lib/util/logger";
+import { resealLegacyChannelSecrets } from "@/lib/channels/legacy-secret-reseal";
 
 /**
  * The process-wide runtime: configuration, the database (opened lazily, migrated once) and the
@@ -48,16 +49,19 @@ export function getSecrets(env: ServerEnv = readServerEnv()): { sealKey: Buffer;
 }
 
 export async function startRuntime(env: ServerEnv): Promise<Runtime> {
+  // The keys first: a bad APP_SECRET or app-secret file stops the start even while the database is down.
+  const secrets = getSecrets(env);
   const handle = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
   try {
     await runMigrations(handle, env.databaseUrl);
+    await resealLegacyChannelSecrets(handle.db, secrets.sealKey);
     await ensureAdminFromEnv(handle.db, env);
   } catch (error) {
     await handle.close().catch(() => {});
     throw error;
   }
   logger.info("database ready", { kind: handle.kind });
-  return { env, handle, db: handle.db, ...getSecrets(env) };
+  return { env, handle, db: handle.db, ...secrets };
 }
 
 /** ADMIN_EMAIL + ADMIN_PASSWORD create the first admin headlessly; ignored once an operator exists. */
