@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, test as base, type Page } from "@playwright/test";
 
 export const SANDBOX_URL = `http://127.0.0.1:${process.env.E2E_JSMS_SANDBOX_PORT ?? 3211}`;
 
@@ -31,3 +31,28 @@ export async function signInAsAdmin(page: Page) {
   }
   await signIn(page, ADMIN);
 }
+
+/**
+ * `test` that fails when the browser reports a Content-Security-Policy violation on any page the
+ * test opened: a blocked script leaves a page that renders but never hydrates, which a check of
+ * text alone may not notice. Chromium reports a violation both as a console error and as a
+ * `securitypolicyviolation` event; both are caught.
+ */
+export const test = base.extend<{ cspViolations: string[] }>({
+  cspViolations: [
+    async ({ page }, use) => {
+      const seen: string[] = [];
+      await page.addInitScript(() => {
+        document.addEventListener("securitypolicyviolation", (event) =>
+          console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline code"} on ${location.pathname}`),
+        );
+      });
+      page.on("console", (message) => {
+        if (/Content Security Policy|CSP violation/i.test(message.text())) seen.push(message.text());
+      });
+      await use(seen);
+      expect(seen, "Content-Security-Policy violations reported by the browser").toEqual([]);
+    },
+    { auto: true },
+  ],
+});

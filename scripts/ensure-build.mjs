@@ -8,7 +8,15 @@ export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname)
 export const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 
 const SOURCE_DIRS = ["app", "components", "lib", "public", "drizzle"];
-const SOURCE_FILES = ["package-lock.json", "next.config.mjs", "instrumentation.ts", "postcss.config.mjs", "tsconfig.json"];
+const SOURCE_FILES = [
+  "package-lock.json",
+  "next.config.ts",
+  "proxy.ts",
+  "instrumentation.ts",
+  "instrumentation-client.ts",
+  "postcss.config.mjs",
+  "tsconfig.json",
+];
 
 function newestMtime(target) {
   const stat = fs.statSync(target);

@@ -7,6 +7,7 @@
 import { readServerEnv } from "@/lib/config/env";
 import { logger } from "@/lib/util/logger";
 import { shutdown, startBackgroundWork } from "./lifecycle";
+import { unrecoverableStartupProblem } from "./startup-failure";
 
 async function main() {
   const env = readServerEnv({ ...process.env, WORKER: "on" });
@@ -22,6 +23,9 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  logger.error("worker failed to start", { error });
+  // A bad variable or key is reported as the server reports it: its message alone, naming what to fix.
+  const problem = unrecoverableStartupProblem(error);
+  if (problem) logger.error(problem);
+  else logger.error("worker failed to start", { error });
   process.exit(1);
 });

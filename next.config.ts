@@ -1,14 +1,19 @@
+import type { NextConfig } from "next";
 import createNextIntlPlugin from "next-intl/plugin";
+import { FIXED_SECURITY_HEADERS } from "./lib/http/security-headers";
 
 const withNextIntl = createNextIntlPlugin("./lib/i18n/request.ts");
 
-/** @type {import('next').NextConfig} */
-const nextConfig = {
+const nextConfig: NextConfig = {
   // PGlite ships WASM and data files that must be loaded from node_modules at run time, not bundled.
   serverExternalPackages: ["@electric-sql/pglite", "postgres", "bcryptjs", "exceljs"],
   poweredByHeader: false,
   // `npm test` type-checks the whole tree with tsc first; the build need not do it again.
   typescript: { ignoreBuildErrors: true },
+  // Every path, static files included; the Content-Security-Policy and HSTS come from proxy.ts.
+  async headers() {
+    return [{ source: "/:path*", headers: [...FIXED_SECURITY_HEADERS] }];
+  },
 };
 
 export default withNextIntl(nextConfig);

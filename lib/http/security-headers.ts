@@ -1,0 +1,88 @@
+/**
+ * The security headers of every answer, in one place for the two things that set them:
+ * next.config.ts puts the fixed ones on every path (static files included) and proxy.ts puts the
+ * ones that vary: the Content-Security-Policy (a fresh nonce per page) and HSTS (it depends on
+ * PUBLIC_URL when the server starts, while next.config's headers are fixed when it is built).
+ * No imports: next.config.ts loads this file outside the bundler.
+ */
+
+export interface HeaderEntry {
+  key: string;
+  value: string;
+}
+
+/** On every answer, whatever produced it. */
+export const FIXED_SECURITY_HEADERS: readonly HeaderEntry[] = [
+  { key: "X-Frame-Options", value: "DENY" },
+  { key: "X-Content-Type-Options", value: "nosniff" },
+  { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+  // The console uses none of these; a script injected despite the CSP gets none of them either.
+  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=(), payment=(), usb=()" },
+];
+
+/** Route handlers answer JSON and files, never markup: nothing they send may load or be framed. */
+export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
+
+export const STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains";
+
+export interface SecurityHeaderOptions {
+  /** PUBLIC_URL is https. */
+  https: boolean;
+  /** `next dev`: React's development build needs eval and injects unnonced styles. */
+  development: boolean;
+}
+
+/**
+ * A page's policy. Next.js reads the nonce from the request's copy of this header and puts it on
+ * every script it renders; 'strict-dynamic' then lets those scripts load the route's chunks.
+ * Styles come from Next's stylesheet files ('self') and its nonced inline tags. No 'unsafe-inline':
+ * a `style` prop set in the browser goes through the CSSOM, which the policy does not govern, but
+ * one rendered on the server becomes a style attribute and is blocked (use a class instead).
+ */
+export function pageContentSecurityPolicy(nonce: string, { https, development }: SecurityHeaderOptions): string {
+  const directives = [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${development ? " 'unsafe-eval'" : ""}`,
+    development ? "style-src 'self' 'unsafe-inline'" : `style-src 'self' 'nonce-${nonce}'`,
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ];
+  if (https) directives.push("upgrade-insecure-requests");
+  return directives.join("; ");
+}
+
+/** 128 random bits, base64: unguessable, and in the alphabet Next.js accepts for a nonce. */
+export function createNonce(): string {
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
+}
+
+export function isApiPath(pathname: string): boolean {
+  return pathname === "/api" || pathname.startsWith("/api/");
+}
+
+export interface RequestSecurityHeaders {
+  /** Set on the request before Next.js renders it (the page's CSP, for Next to find the nonce). */
+  request: Record<string, string>;
+  /** Set on the answer. */
+  response: Record<string, string>;
+}
+
+/** What proxy.ts adds for one request; the fixed headers come from next.config.ts. */
+export function securityHeadersFor(pathname: string, nonce: string, options: SecurityHeaderOptions): RequestSecurityHeaders {
+  const response: Record<string, string> = {};
+  const request: Record<string, string> = {};
+  if (isApiPath(pathname)) {
+    response["Content-Security-Policy"] = API_CONTENT_SECURITY_POLICY;
+  } else {
+    const policy = pageContentSecurityPolicy(nonce, options);
+    request["Content-Security-Policy"] = policy;
+    response["Content-Security-Policy"] = policy;
+  }
+  if (options.https) response["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY;
+  return { request, response };
+}
