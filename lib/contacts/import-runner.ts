@@ -28,11 +28,24 @@ export interface ImportLimits {
   maxRows: number;
   /** Connections a batch is written over: 2 on PostgreSQL, 1 on PGlite (it has one). */
   writeLanes: number;
+  /**
+   * PGlite runs every statement on the web process's own thread: rows per statement there, with
+   * the event loop let in between, so requests keep being answered during an import.
+   */
+  statementRows?: number;
 }
+
+/**
+ * Measured on 300,000 rows here: 500 rows a statement held the event loop at most 56–72 ms, whole
+ * 5,000-row batches 149–165 ms; the import takes about 30 % longer (6.2–7.3 s against 4.6–4.9 s).
+ */
+const PGLITE_STATEMENT_ROWS = 500;
 
 export function importLimits(databaseKind: "pglite" | "postgres", env: NodeJS.ProcessEnv = process.env): ImportLimits {
   const { importMaxRows, importWriteLanes } = readServerEnv(env);
-  return { maxRows: importMaxRows, writeLanes: databaseKind === "postgres" ? importWriteLanes : 1 };
+  return databaseKind === "postgres"
+    ? { maxRows: importMaxRows, writeLanes: importWriteLanes }
+    : { maxRows: importMaxRows, writeLanes: 1, statementRows: PGLITE_STATEMENT_ROWS };
 }
 
 type ImportRow = typeof imports.$inferSelect;
@@ -130,7 +143,7 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits, op
     if (!(await finish(db, job, owner, values))) leaseLost();
     return !lost;
   };
-  const writer = createLaneWriter(db, { lanes: limits.writeLanes, dryRun: job.dryRun, deferCommitFlush: true });
+  const writer = createLaneWriter(db, { lanes: limits.writeLanes, statementRows: limits.statementRows, dryRun: job.dryRun, deferCommitFlush: true });
   let storedIssues = 0;
   const totals = { processedRows: 0, inserted: 0, updated: 0, unchanged: 0, failedRows: 0, warnings: 0 };
 
