@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN, SANDBOX_APP, SANDBOX_URL, signIn } from "./fixtures";
+import { expect } from "@playwright/test";
+import { ADMIN, SANDBOX_APP, SANDBOX_URL, signIn, test } from "./fixtures";
 
 /**
  * The operator's first day: set up the console, create a JSMS and a CMPP channel, see the port

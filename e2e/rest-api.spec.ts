@@ -1,5 +1,5 @@
-import { expect, request, test, type APIRequestContext } from "@playwright/test";
-import { CMPP_SIMULATOR, SANDBOX_APP, signInAsAdmin } from "./fixtures";
+import { expect, request, type APIRequestContext } from "@playwright/test";
+import { CMPP_SIMULATOR, SANDBOX_APP, signInAsAdmin, test } from "./fixtures";
 
 /**
  * The REST contract of DESIGN.md section 6 for channels, as another system meets it: API keys

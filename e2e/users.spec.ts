@@ -1,9 +1,9 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
 import ExcelJS from "exceljs";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { signInAsAdmin } from "./fixtures";
+import { signInAsAdmin, test } from "./fixtures";
 
 /**
  * An operator binds phone numbers by upload: template, a file with good and bad rows, progress,
