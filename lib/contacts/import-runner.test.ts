@@ -119,7 +119,8 @@ describeEachDb("import runner", (t) => {
     const queued = await queue("taken-over.csv", ["userid,phone", ...rows].join("\n"));
     const limits = importLimits(t.kind);
     const a = await claimNextImport(t.db, { owner: "runner-a" });
-    const runningA = runImport(t.db, a!, limits);
+    // A long lease, so A's renewal timer cannot fire between the forced expiry below and B's claim.
+    const runningA = runImport(t.db, a!, limits, { leaseMs: 10 * 60_000 });
     // On PostgreSQL runner A is taken over mid-run, after it stored counts and issues. The
     // embedded database runs A's statements back to back on this thread, leaving the test no turn
     // until A is done, so there A is taken over before its first write.
