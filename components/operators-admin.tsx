@@ -13,6 +13,11 @@ import { Table } from "./table";
 import { useDateTime, useExplainError, useFieldMessage } from "./use-messages";
 import { Alert, Badge, Button, Card, SelectField, TextField } from "./ui";
 
+/** A lock in force now; an expired one needs no action. */
+function isLocked(op: OperatorView): boolean {
+  return op.lockedUntil !== null && new Date(op.lockedUntil).getTime() > Date.now();
+}
+
 export function OperatorsAdmin({ currentOperatorId }: { currentOperatorId: string }) {
   const t = useTranslations();
   const when = useDateTime();
@@ -24,7 +29,7 @@ export function OperatorsAdmin({ currentOperatorId }: { currentOperatorId: strin
     queryFn: () => apiFetch<{ items: OperatorView[] }>("/api/v1/operators").then((r) => r.items),
   });
   const update = useMutation({
-    mutationFn: ({ id, patch }: { id: string; patch: { role?: string; disabled?: boolean } }) =>
+    mutationFn: ({ id, patch }: { id: string; patch: { role?: string; disabled?: boolean; unlock?: boolean } }) =>
       apiFetch<OperatorView>(`/api/v1/operators/${id}`, { method: "PATCH", body: patch }),
     onSuccess: () => {
       setFailure(null);
@@ -64,9 +69,19 @@ export function OperatorsAdmin({ currentOperatorId }: { currentOperatorId: strin
               </td>
               <td>
                 <Badge tone={op.disabled ? "slate" : "green"}>{op.disabled ? t("operators.disabled") : t("operators.active")}</Badge>
+                {isLocked(op) ? (
+                  <span className="ml-2">
+                    <Badge tone="amber">{t("operators.lockedUntil", { time: when(op.lockedUntil!) })}</Badge>
+                  </span>
+                ) : null}
               </td>
               <td className="text-slate-500">{op.lastLoginAt ? when(op.lastLoginAt) : "—"}</td>
-              <td className="text-right">
+              <td className="space-x-2 text-right">
+                {isLocked(op) ? (
+                  <Button variant="secondary" disabled={update.isPending} onClick={() => update.mutate({ id: op.id, patch: { unlock: true } })}>
+                    {t("operators.unlockNamed", { email: op.email })}
+                  </Button>
+                ) : null}
                 {op.id !== currentOperatorId ? (
                   <Button variant="secondary" onClick={() => update.mutate({ id: op.id, patch: { disabled: !op.disabled } })}>
                     {op.disabled ? t("operators.enableNamed", { email: op.email }) : t("operators.disableNamed", { email: op.email })}
