@@ -1,6 +1,6 @@
 import type { NextConfig } from "next";
 import createNextIntlPlugin from "next-intl/plugin";
-import { FIXED_SECURITY_HEADERS } from "./lib/http/security-headers";
+import { CONFIG_HEADER_RULES } from "./lib/http/security-headers";
 
 const withNextIntl = createNextIntlPlugin("./lib/i18n/request.ts");
 
@@ -10,9 +10,9 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   // `npm test` type-checks the whole tree with tsc first; the build need not do it again.
   typescript: { ignoreBuildErrors: true },
-  // Every path, static files included; the Content-Security-Policy and HSTS come from proxy.ts.
+  // Every path, static files included; the pages' Content-Security-Policy and HSTS come from proxy.ts.
   async headers() {
-    return [{ source: "/:path*", headers: [...FIXED_SECURITY_HEADERS] }];
+    return CONFIG_HEADER_RULES.map((rule) => ({ source: rule.source, headers: [...rule.headers] }));
   },
 };
 

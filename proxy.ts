@@ -3,15 +3,16 @@ import { readServerEnv } from "@/lib/config/env";
 import { createNonce, securityHeadersFor } from "@/lib/http/security-headers";
 
 /**
- * Runs before every page and route handler: gives each page answer a Content-Security-Policy
- * with a fresh nonce (Next.js finds it in the request's copy and puts it on its scripts), route
- * handlers a policy that allows nothing, and both HSTS when PUBLIC_URL is https.
+ * Runs before every page: gives its answer a Content-Security-Policy with a fresh nonce (Next.js
+ * finds it in the request's copy and puts it on its scripts), and HSTS when PUBLIC_URL is https.
+ * Route handlers get their fixed policy from next.config.ts (see lib/http/security-headers.ts).
  */
+let https: boolean | undefined;
+
 export function proxy(request: NextRequest) {
-  const headers = securityHeadersFor(request.nextUrl.pathname, createNonce(), {
-    https: readServerEnv().secureCookies,
-    development: process.env.NODE_ENV === "development",
-  });
+  // The environment is fixed for the life of the process: parse it once.
+  https ??= readServerEnv().secureCookies;
+  const headers = securityHeadersFor(createNonce(), { https, development: process.env.NODE_ENV === "development" });
   const requestHeaders = new Headers(request.headers);
   for (const [key, value] of Object.entries(headers.request)) requestHeaders.set(key, value);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
@@ -20,6 +21,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Build output and the favicon are files, not documents: the fixed headers of next.config.ts suffice.
-  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+  // Route handlers, build output and the favicon are not documents: next.config.ts's headers suffice.
+  matcher: ["/((?!api/|api$|_next/static|_next/image|favicon.ico).*)"],
 };
