@@ -50,7 +50,7 @@ function url(defaultValue: string | undefined, protocols: string[]) {
   );
 }
 
-const onOff = optionalText.pipe(
+const onOff = optionalText.transform((v) => v?.trim().toLowerCase()).pipe(
   z
     .enum(["on", "off", "true", "false", "1", "0"], { message: "must be on or off" })
     .optional()
@@ -95,7 +95,7 @@ export interface ServerEnv {
   trustProxyHops: number;
 }
 
-export function readServerEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
+export function readServerEnv(env: Readonly<Record<string, string | undefined>> = process.env): ServerEnv {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new EnvError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? "?"), message: i.message })));
