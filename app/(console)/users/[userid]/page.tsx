@@ -4,14 +4,14 @@ import { requireSessionActor } from "@/lib/auth/session";
 import { getContactWithEffectiveNumbers } from "@/lib/contacts/contact-queries";
 import { getDb } from "@/lib/server/runtime";
 import { NotFoundError } from "@/lib/util/errors";
-import { decodeSegment } from "@/lib/util/url";
 import { Badge, Card, PageHeader } from "@/components/ui";
 
 export default async function UserPage({ params }: { params: Promise<{ userid: string }> }) {
   await requireSessionActor();
+  // Next.js hands the segment over decoded once; decoding it again would look "a%2541" up as "aA".
   const { userid } = await params;
   const t = await getTranslations("users");
-  const user = await getContactWithEffectiveNumbers(await getDb(), decodeSegment(userid)).catch((error: unknown) => {
+  const user = await getContactWithEffectiveNumbers(await getDb(), userid).catch((error: unknown) => {
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
