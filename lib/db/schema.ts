@@ -128,9 +128,25 @@ export const channels = pgTable(
   (t) => [uniqueIndex("channels_name_lower_idx").on(sql`lower(${t.name})`)],
 );
 
+/** Counters of a send's messages by state, kept in the same statement as the state changes. */
+const stateCounters = {
+  queuedCount: integer("queued_count").notNull().default(0),
+  submittingCount: integer("submitting_count").notNull().default(0),
+  submittedCount: integer("submitted_count").notNull().default(0),
+  deliveredCount: integer("delivered_count").notNull().default(0),
+  failedCount: integer("failed_count").notNull().default(0),
+  expiredCount: integer("expired_count").notNull().default(0),
+  unknownCount: integer("unknown_count").notNull().default(0),
+  cancelledCount: integer("cancelled_count").notNull().default(0),
+};
+
 /**
  * One send request. Its foreign key to the channel is RESTRICT: a channel that ever sent
  * cannot be deleted (only disabled), so the history of what was sent keeps its channel.
+ * Status: preparing (the audience is being turned into messages in the background) → sending →
+ * done; paused and cancelled by an operator. The counters are changed in the same statement as
+ * the message states they count (lib/messages/message-state.ts), so reading a send's progress
+ * never scans its messages.
  */
 export const sends = pgTable(
   "sends",
@@ -141,15 +157,44 @@ export const sends = pgTable(
       .references(() => channels.id, { onDelete: "restrict" }),
     createdBy: text("created_by").notNull(),
     idempotencyKey: text("idempotency_key"),
+    /** SHA-256 of the request as parsed: the same key with another body is refused (409). */
+    requestHash: text("request_hash"),
+    status: text("status", { enum: ["preparing", "sending", "paused", "done", "cancelled"] }).notNull().default("preparing"),
+    /** `{text}` for CMPP (the signature already applied) or `{template:{id, params, signId}}` for JSMS. */
+    content: jsonb("content").$type<Record<string, unknown>>().notNull().default({}),
+    /** Who it goes to, as asked: `{kind:"userids", values}`, `{kind:"phones", values}` or `{kind:"everyone"}`. */
+    audience: jsonb("audience").$type<Record<string, unknown>>().notNull().default({}),
+    /** Recipients as asked (before numbers are resolved); `total` counts the messages made so far. */
+    audienceSize: integer("audience_size").notNull().default(0),
+    /** Inputs refused when the send was made (`[{recipient, reason}]`), answered again for a repeated idempotency key. */
+    rejected: jsonb("rejected").$type<Array<{ recipient: string; reason: string }>>().notNull().default([]),
+    total: integer("total").notNull().default(0),
+    ...stateCounters,
+    /** Messages with at least one attempt whose outcome is unknown. */
+    uncertainCount: integer("uncertain_count").notNull().default(0),
+    segmentsPerMessage: integer("segments_per_message").notNull().default(1),
+    /** The background job that materialises the audience holds the send with a lease. */
+    leaseOwner: text("lease_owner"),
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
+    /** How far materialisation got (the last userid done), so a new owner resumes there. */
+    prepareCursor: text("prepare_cursor"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("sends_idempotency_key_idx").on(t.idempotencyKey)],
+  (t) => [
+    uniqueIndex("sends_idempotency_key_idx").on(t.idempotencyKey),
+    index("sends_created_idx").on(t.createdAt, t.id),
+    index("sends_preparing_idx").on(t.createdAt).where(sql`${t.status} = 'preparing'`),
+  ],
 );
 
 /**
- * One message per recipient of a send. `providerMessageId` is the JSMS msg_id or the CMPP Msg_Id
- * (16 hex digits), always text: never a JS number. States: queued → submitting → submitted →
- * delivered | failed | expired, `unknown` after the report deadline, `cancelled` before submit.
+ * One message per recipient of a send. `providerMessageId` is the JSMS msg_id or the first CMPP
+ * Msg_Id (16 hex digits), always text: never a JS number; every part's id is in message_segments.
+ * States: queued → submitting (claimed by a dispatcher) → submitted → delivered | failed | expired,
+ * `unknown` after the report deadline, `cancelled` before submit. `uncertain`: an attempt's
+ * outcome is unknown, so a copy may have reached the handset.
  */
 export const messages = pgTable(
   "messages",
@@ -167,17 +212,54 @@ export const messages = pgTable(
     providerMessageId: text("provider_message_id"),
     segments: integer("segments").notNull().default(1),
     attempts: integer("attempts").notNull().default(0),
+    uncertain: boolean("uncertain").notNull().default(false),
     errorCode: text("error_code"),
     errorCategory: text("error_category"),
+    /** The dispatcher (dispatcher_workers.id) holding this message while it is `submitting`. */
+    claimedBy: text("claimed_by"),
+    /** A queued message is not claimed before this (backoff after flow control or rate limits). */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+    /** A submitted message with no final report by then becomes `unknown`. */
+    reportDeadlineAt: timestamp("report_deadline_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     submittedAt: timestamp("submitted_at", { withTimezone: true }),
     doneAt: timestamp("done_at", { withTimezone: true }),
   },
   (t) => [
-    uniqueIndex("messages_channel_provider_id_idx").on(t.channelId, t.providerMessageId),
-    index("messages_send_status_idx").on(t.sendId, t.status),
+    index("messages_send_id_idx").on(t.sendId, t.id),
+    index("messages_send_status_idx").on(t.sendId, t.status, t.id),
+    // The dispatcher's queue: queued messages of a channel in order.
+    index("messages_queued_idx").on(t.channelId, t.id).where(sql`${t.status} = 'queued'`),
+    index("messages_claimed_idx").on(t.claimedBy).where(sql`${t.status} = 'submitting'`),
+    index("messages_report_deadline_idx").on(t.reportDeadlineAt).where(sql`${t.status} = 'submitted'`),
+    index("messages_phone_idx").on(t.phone, t.id),
+    index("messages_userid_idx").on(t.userid, t.id),
   ],
+);
+
+/**
+ * The parts of a message as submitted: one row per segment (a JSMS message has one), with the
+ * provider's id. Receipts are matched here on (channel, provider id, phone): many gateways report
+ * every number of a multi-destination SUBMIT under one Msg_Id.
+ */
+export const messageSegments = pgTable(
+  "message_segments",
+  {
+    messageId: bigint("message_id", { mode: "bigint" })
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    part: integer("part").notNull(),
+    channelId: uuid("channel_id").notNull(),
+    phone: text("phone").notNull(),
+    providerMessageId: text("provider_message_id").notNull(),
+    /** submitted | accepted (an intermediate report) | delivered | failed | expired */
+    status: text("status").notNull().default("submitted"),
+    code: text("code"),
+    category: text("category"),
+    doneAt: timestamp("done_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.part] }), index("message_segments_provider_idx").on(t.channelId, t.providerMessageId)],
 );
 
 /** Every submit answer and receipt for a message, raw, for the message timeline and loss analysis. */
@@ -190,11 +272,13 @@ export const messageEvents = pgTable(
       .references(() => messages.id, { onDelete: "cascade" }),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
     kind: text("kind").notNull(),
+    /** The segment the event is about (1-based), null for the whole message. */
+    part: integer("part"),
     code: text("code"),
     category: text("category"),
     raw: jsonb("raw").$type<Record<string, unknown>>().notNull().default({}),
   },
-  (t) => [index("message_events_message_idx").on(t.messageId)],
+  (t) => [index("message_events_message_idx").on(t.messageId, t.id)],
 );
 
 /**
@@ -247,9 +331,10 @@ export const unmatchedReceipts = pgTable(
     category: text("category").notNull(),
     final: boolean("final").notNull(),
     reportedAt: timestamp("reported_at", { withTimezone: true }),
+    raw: jsonb("raw").$type<Record<string, unknown>>().notNull().default({}),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("unmatched_receipts_key_idx").on(t.channelId, t.providerMessageId, t.code)],
+  (t) => [uniqueIndex("unmatched_receipts_key_idx").on(t.channelId, t.providerMessageId, sql`coalesce(${t.phone}, '')`, t.code)],
 );
 
 /**
@@ -366,4 +451,36 @@ export const importIssues = pgTable(
     severity: text("severity", { enum: ["error", "warning"] }).notNull(),
   },
   (t) => [index("import_issues_import_idx").on(t.importId, t.rowNumber)],
+);
+
+/**
+ * Dispatcher processes. A worker's row is its lease: renewed on a timer; the messages it claimed
+ * (messages.claimed_by) and the connection slots it holds are its own while the lease lasts, and
+ * are taken back by any other worker once it lapses (the worker crashed or lost the database).
+ */
+export const dispatcherWorkers = pgTable("dispatcher_workers", {
+  id: text("id").primaryKey(),
+  /** "web" (inside the console server) or "worker" (npm run worker). */
+  kind: text("kind").notNull(),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+  leaseUntil: timestamp("lease_until", { withTimezone: true }).notNull(),
+  lastClaimAt: timestamp("last_claim_at", { withTimezone: true }),
+});
+
+/**
+ * A CMPP channel's connections, as numbered slots: a worker opens one connection per slot it
+ * holds, so all workers together never open more than the channel's "number of connections".
+ */
+export const channelConnectionSlots = pgTable(
+  "channel_connection_slots",
+  {
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    slot: integer("slot").notNull(),
+    /** dispatcher_workers.id of the holder; free when null or when the holder's lease lapsed. */
+    owner: text("owner"),
+    takenAt: timestamp("taken_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.slot] })],
 );

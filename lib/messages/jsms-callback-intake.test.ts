@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { afterEach, expect, it, vi } from "vitest";
 import { describeEachDb } from "@/lib/db/test-databases";
-import { channelReviews, channels, jsmsCallbacks, messageEvents, messages, replies, sends, unmatchedReceipts } from "@/lib/db/schema";
+import { channelReviews, channels, jsmsCallbacks, messageEvents, messageSegments, messages, replies, sends, unmatchedReceipts } from "@/lib/db/schema";
 import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { createChannel } from "@/lib/channels/channel-service";
 import { buildCallbackForm, generateCallbackNonce } from "@/lib/sender/jsms/callback";
@@ -50,6 +50,7 @@ describeEachDb("JSMS callback intake", (t) => {
       .insert(messages)
       .values({ sendId, channelId, phone, status: "submitted", providerMessageId })
       .returning({ id: messages.id });
+    await t.db.insert(messageSegments).values({ messageId: row!.id, part: 1, channelId, phone, providerMessageId });
     return row!.id;
   }
 
@@ -135,7 +136,9 @@ describeEachDb("JSMS callback intake", (t) => {
     expect((await receive(channelKey, signedForm("SMS_REPORT", { ...report, status: 4001 }))).status).toBe(200);
     expect(await inboxCount()).toBe(before + 2);
     expect(await statusOf(id)).toMatchObject({ status: "failed", errorCode: "4003", errorCategory: "handset_off" });
-    expect(await t.db.select().from(messageEvents).where(eq(messageEvents.messageId, id))).toHaveLength(1);
+    // The later report is kept on the timeline, marked as changing nothing.
+    const events = await t.db.select().from(messageEvents).where(eq(messageEvents.messageId, id)).orderBy(messageEvents.id);
+    expect(events.map((e) => [e.kind, e.code])).toEqual([["report", "4003"], ["report_ignored", "4001"]]);
   });
 
   it("keeps a report for an unknown msgId and applies it when the message appears", async () => {

@@ -1,13 +1,20 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Db } from "@/lib/db/client";
-import { messageEvents, messages, unmatchedReceipts } from "@/lib/db/schema";
+import { sql } from "drizzle-orm";
+import { executeRows, type Db } from "@/lib/db/client";
 import type { OutcomeCategory } from "@/lib/sender/outcome";
+import { applyTransitions, recordMessageEvents, type MessageEventInput, type MessageTransition } from "./message-state";
 
 /**
- * Receipt reconciliation, one rule for every provider: a delivery report names the provider's
- * message id; the message it belongs to takes the report's outcome. A report for a message we do
- * not know yet waits in unmatched_receipts until the message gets that id. Reports are
- * idempotent: the same report twice, or any report after a final one, changes nothing.
+ * Receipt reconciliation, one rule for every provider. A delivery report names the provider's id
+ * of one segment (a JSMS message is one segment) and the number it is about; it is matched on
+ * (channel, provider id, number), because many gateways report every number of a
+ * multi-destination SUBMIT under one Msg_Id. Then:
+ *   - the segment takes the report's outcome; a long message is delivered when every segment is,
+ *     and failed (or expired) as soon as one segment is, with that segment's code;
+ *   - an intermediate report (CMPP ACCEPTD) is recorded and changes no state;
+ *   - a report for a segment or message already final changes nothing, but is kept as an event;
+ *   - a report whose segment is not known yet (it overtook the submit answer that carries the
+ *     id) waits in unmatched_receipts and is applied when the segment is recorded
+ *     (matchUnmatchedReceipts).
  * Receipts are applied in batches: a fixed handful of statements per batch, whatever its size.
  */
 export interface ProviderReceipt {
@@ -25,7 +32,8 @@ export interface ProviderReceipt {
 
 export type ReceiptOutcome = "applied" | "unmatched" | "duplicate";
 
-export const FINAL_STATES: readonly string[] = ["delivered", "failed", "expired", "cancelled"];
+const FINAL_SEGMENT_STATES = ["delivered", "failed", "expired"];
+const FINAL_MESSAGE_STATES = ["delivered", "failed", "expired", "unknown", "cancelled"];
 
 export function statusForReceipt(receipt: Pick<ProviderReceipt, "category" | "final">): "delivered" | "failed" | "expired" | null {
   if (!receipt.final) return null;
@@ -34,7 +42,14 @@ export function statusForReceipt(receipt: Pick<ProviderReceipt, "category" | "fi
   return "failed";
 }
 
-const keyOf = (channelId: string, providerMessageId: string) => `${channelId}\u0000${providerMessageId}`;
+/**
+ * The same number written by two systems: a gateway may report `8613800138000` for the
+ * `13800138000` we sent, or `00447…` for `+447…`. Compared by digits, without a mainland prefix.
+ */
+export function phoneMatchKey(phone: string): string {
+  const digits = phone.replace(/^\+/, "").replace(/^00/, "");
+  return /^861[3-9]\d{9}$/.test(digits) ? digits.slice(2) : digits;
+}
 
 export async function applyReceipts(db: Db, receipts: ProviderReceipt[]): Promise<ReceiptOutcome[]> {
   if (receipts.length === 0) return [];
@@ -45,82 +60,170 @@ export async function applyReceipt(db: Db, receipt: ProviderReceipt): Promise<Re
   return (await applyReceipts(db, [receipt]))[0]!;
 }
 
+interface SegmentRow {
+  message_id: string;
+  part: number;
+  channel_id: string;
+  phone: string;
+  provider_message_id: string;
+  status: string;
+  message_status: string;
+  segments: number;
+}
+
+interface MessageAfter {
+  id: string;
+  status: string;
+  segments: number;
+  /** Segment part → status, as this batch leaves it. */
+  parts: Map<number, string>;
+  failure: { status: "failed" | "expired"; code: string; category: string } | null;
+  events: MessageEventInput[];
+}
+
+const pairKey = (channelId: string, providerMessageId: string) => `${channelId}\u0000${providerMessageId}`;
+
 /** The batch rule, inside the caller's transaction. Receipts are applied in the order given. */
-async function applyReceiptsIn(tx: Db, receipts: ProviderReceipt[]): Promise<ReceiptOutcome[]> {
-  const found = new Map<string, { id: bigint; status: string }>();
-  const idsByChannel = new Map<string, string[]>();
-  for (const r of receipts) idsByChannel.set(r.channelId, [...(idsByChannel.get(r.channelId) ?? []), r.providerMessageId]);
-  for (const [channelId, ids] of idsByChannel) {
-    const rows = await tx
-      .select({ id: messages.id, status: messages.status, providerMessageId: messages.providerMessageId })
-      .from(messages)
-      .where(and(eq(messages.channelId, channelId), inArray(messages.providerMessageId, [...new Set(ids)])))
-      .orderBy(messages.id)
-      .for("update");
-    for (const row of rows) found.set(keyOf(channelId, row.providerMessageId!), { id: row.id, status: row.status });
+export async function applyReceiptsIn(tx: Db, receipts: readonly ProviderReceipt[]): Promise<ReceiptOutcome[]> {
+  if (receipts.length === 0) return [];
+  const pairs = [...new Map(receipts.map((r) => [pairKey(r.channelId, r.providerMessageId), { c: r.channelId, p: r.providerMessageId }])).values()];
+  // Every segment of every message a receipt names, locked: the message's outcome needs all its parts.
+  const rows = await executeRows<SegmentRow>(
+    tx,
+    sql`with wanted as (
+          select * from json_to_recordset(${JSON.stringify(pairs)}::json) as w(c uuid, p text)
+        ), hit as (
+          select distinct s.message_id from message_segments s join wanted w on s.channel_id = w.c and s.provider_message_id = w.p
+        )
+        select s.message_id::text as message_id, s.part, s.channel_id::text as channel_id, s.phone, s.provider_message_id,
+               s.status, m.status as message_status, m.segments
+          from message_segments s join hit on hit.message_id = s.message_id join messages m on m.id = s.message_id
+         order by s.message_id, s.part
+         for update of s, m`,
+  );
+  const byPair = new Map<string, SegmentRow[]>();
+  const messagesById = new Map<string, MessageAfter>();
+  for (const row of rows) {
+    const key = pairKey(row.channel_id, row.provider_message_id);
+    byPair.set(key, [...(byPair.get(key) ?? []), row]);
+    let message = messagesById.get(row.message_id);
+    if (!message) {
+      message = { id: row.message_id, status: row.message_status, segments: row.segments, parts: new Map(), failure: null, events: [] };
+      messagesById.set(row.message_id, message);
+    }
+    message.parts.set(row.part, row.status);
   }
 
   const outcomes: ReceiptOutcome[] = [];
-  const updates = new Map<bigint, { status: string; errorCode: string | null; errorCategory: string | null; doneAt: Date | null }>();
-  const events: (typeof messageEvents.$inferInsert)[] = [];
+  const segmentUpdates = new Map<string, { message_id: string; part: number; status: string; code: string; category: string; done_at: string | null }>();
   const unmatched: { index: number; receipt: ProviderReceipt }[] = [];
+  const touched = new Set<MessageAfter>();
   const now = new Date();
+
   receipts.forEach((receipt, index) => {
-    const message = found.get(keyOf(receipt.channelId, receipt.providerMessageId));
-    if (!message) {
+    const candidates = byPair.get(pairKey(receipt.channelId, receipt.providerMessageId)) ?? [];
+    // One row per id is the usual case; several share an id only across numbers of one SUBMIT.
+    const segment =
+      candidates.length <= 1 || !receipt.phone
+        ? candidates[0]
+        : candidates.find((c) => phoneMatchKey(c.phone) === phoneMatchKey(receipt.phone!));
+    if (!segment) {
       unmatched.push({ index, receipt });
       outcomes.push("unmatched");
       return;
     }
-    if (FINAL_STATES.includes(message.status)) {
+    const message = messagesById.get(segment.message_id)!;
+    const partStatus = message.parts.get(segment.part)!;
+    const event: MessageEventInput = {
+      kind: "report",
+      code: receipt.code,
+      category: receipt.category,
+      part: message.segments > 1 ? segment.part : null,
+      raw: { ...(receipt.raw ?? {}), providerMessageId: receipt.providerMessageId, phone: receipt.phone ?? null, final: receipt.final },
+    };
+    if (FINAL_SEGMENT_STATES.includes(partStatus) || FINAL_MESSAGE_STATES.includes(message.status) || message.failure) {
+      message.events.push({ ...event, kind: "report_ignored" });
+      touched.add(message);
       outcomes.push("duplicate");
       return;
     }
     const next = statusForReceipt(receipt);
-    // Mutated in place so a second report for the same message in this batch sees the first.
-    message.status = next ?? message.status;
-    updates.set(message.id, {
-      status: message.status,
-      errorCode: next === "delivered" ? null : receipt.code,
-      errorCategory: next === "delivered" ? null : receipt.category,
-      doneAt: next ? (receipt.reportedAt ?? now) : null,
-    });
-    events.push({ messageId: message.id, kind: "receipt", code: receipt.code, category: receipt.category, raw: receipt.raw ?? {} });
+    message.events.push(event);
+    touched.add(message);
     outcomes.push("applied");
+    if (!next) {
+      if (partStatus === "submitted") {
+        message.parts.set(segment.part, "accepted");
+        segmentUpdates.set(`${segment.message_id}:${segment.part}`, {
+          message_id: segment.message_id, part: segment.part, status: "accepted", code: receipt.code, category: receipt.category, done_at: null,
+        });
+      }
+      return;
+    }
+    message.parts.set(segment.part, next);
+    segmentUpdates.set(`${segment.message_id}:${segment.part}`, {
+      message_id: segment.message_id, part: segment.part, status: next, code: receipt.code, category: receipt.category,
+      done_at: (receipt.reportedAt ?? now).toISOString(),
+    });
+    if (next !== "delivered") message.failure = { status: next, code: receipt.code, category: receipt.category };
   });
 
-  if (updates.size > 0) {
-    const rows = [...updates].map(
-      ([id, u]) =>
-        sql`(${id.toString()}::bigint, ${u.status}::text, ${u.errorCode}::text, ${u.errorCategory}::text, ${u.doneAt?.toISOString() ?? null}::timestamptz)`,
-    );
-    await tx.execute(sql`
-      update messages m
-         set status = v.status, error_code = v.error_code, error_category = v.error_category, done_at = v.done_at, updated_at = now()
-        from (values ${sql.join(rows, sql`, `)}) as v(id, status, error_code, error_category, done_at)
-       where m.id = v.id`);
-    await tx.insert(messageEvents).values(events);
+  if (segmentUpdates.size > 0) {
+    await tx.execute(sql`update message_segments s
+        set status = v.status, code = v.code, category = v.category, done_at = v.done_at
+       from json_to_recordset(${JSON.stringify([...segmentUpdates.values()])}::json)
+            as v(message_id bigint, part integer, status text, code text, category text, done_at timestamptz)
+      where s.message_id = v.message_id and s.part = v.part`);
   }
 
+  const transitions: MessageTransition[] = [];
+  const plainEvents: Array<MessageEventInput & { messageId: string }> = [];
+  for (const message of touched) {
+    const delivered = message.parts.size >= message.segments && [...message.parts.values()].every((s) => s === "delivered");
+    const to = message.failure?.status ?? (delivered ? "delivered" : null);
+    const events = message.events;
+    if (to && message.status === "submitted") {
+      // The event that decided it rides on the transition; the others are recorded beside it.
+      const decisive = events.length - 1;
+      events.slice(0, decisive).forEach((e) => plainEvents.push({ ...e, messageId: message.id }));
+      transitions.push({
+        id: message.id,
+        from: "submitted",
+        to,
+        error: to === "delivered" ? { code: null, category: null } : { code: message.failure!.code, category: message.failure!.category },
+        event: events[decisive]!,
+      });
+    } else {
+      events.forEach((e) => plainEvents.push({ ...e, messageId: message.id }));
+    }
+  }
+  await applyTransitions(tx, transitions);
+  await recordMessageEvents(tx, plainEvents);
+
   if (unmatched.length > 0) {
-    const inserted = await tx
-      .insert(unmatchedReceipts)
-      .values(
-        unmatched.map(({ receipt }) => ({
-          channelId: receipt.channelId,
-          providerMessageId: receipt.providerMessageId,
-          phone: receipt.phone ?? null,
-          code: receipt.code,
-          category: receipt.category,
-          final: receipt.final,
-          reportedAt: receipt.reportedAt ?? null,
-        })),
-      )
-      .onConflictDoNothing()
-      .returning({ channelId: unmatchedReceipts.channelId, providerMessageId: unmatchedReceipts.providerMessageId, code: unmatchedReceipts.code });
-    const fresh = new Set(inserted.map((r) => `${keyOf(r.channelId, r.providerMessageId)}\u0000${r.code}`));
+    const waiting = unmatched.map(({ receipt }) => ({
+      channel_id: receipt.channelId,
+      provider_message_id: receipt.providerMessageId,
+      phone: receipt.phone ?? null,
+      code: receipt.code,
+      category: receipt.category,
+      final: receipt.final,
+      reported_at: receipt.reportedAt?.toISOString() ?? null,
+      raw: receipt.raw ?? {},
+    }));
+    const inserted = await executeRows<{ channel_id: string; provider_message_id: string; phone: string | null; code: string }>(
+      tx,
+      sql`insert into unmatched_receipts (channel_id, provider_message_id, phone, code, category, final, reported_at, raw)
+          select channel_id, provider_message_id, phone, code, category, final, reported_at, raw
+            from json_to_recordset(${JSON.stringify(waiting)}::json)
+                 as v(channel_id uuid, provider_message_id text, phone text, code text, category text, final boolean, reported_at timestamptz, raw jsonb)
+          on conflict do nothing
+          returning channel_id::text as channel_id, provider_message_id, phone, code`,
+    );
+    const waitingKey = (c: string, p: string, phone: string | null | undefined, code: string) => `${pairKey(c, p)}\u0000${phone ?? ""}\u0000${code}`;
+    const fresh = new Set(inserted.map((r) => waitingKey(r.channel_id, r.provider_message_id, r.phone, r.code)));
     for (const { index, receipt } of unmatched) {
-      const k = `${keyOf(receipt.channelId, receipt.providerMessageId)}\u0000${receipt.code}`;
+      const k = waitingKey(receipt.channelId, receipt.providerMessageId, receipt.phone, receipt.code);
       // The first of identical waiting receipts is "unmatched"; the rest are duplicates.
       if (fresh.has(k)) fresh.delete(k);
       else outcomes[index] = "duplicate";
@@ -130,31 +233,39 @@ async function applyReceiptsIn(tx: Db, receipts: ProviderReceipt[]): Promise<Rec
 }
 
 /**
- * Applies waiting receipts to messages that now have their provider id. Called after submit
- * answers are recorded; returns how many receipts found their message.
+ * Applies waiting receipts to segments now recorded with these provider ids, inside the caller's
+ * transaction (the one that recorded the segments). Answers how many receipts found their segment.
  */
-export async function matchUnmatchedReceipts(db: Db, channelId: string, providerMessageIds: string[]): Promise<number> {
+export async function matchUnmatchedReceiptsIn(tx: Db, channelId: string, providerMessageIds: readonly string[]): Promise<number> {
   if (providerMessageIds.length === 0) return 0;
-  return db.transaction(async (tx) => {
-    const waiting = await tx
-      .delete(unmatchedReceipts)
-      .where(and(eq(unmatchedReceipts.channelId, channelId), inArray(unmatchedReceipts.providerMessageId, providerMessageIds)))
-      .returning();
-    // Intermediate reports first, so a final one that overtook them still has the last word.
-    waiting.sort((a, b) => Number(a.final) - Number(b.final) || Number(a.id - b.id));
-    const outcomes = await applyReceiptsIn(
-      tx,
-      waiting.map((row) => ({
-        channelId,
-        providerMessageId: row.providerMessageId,
-        phone: row.phone,
-        code: row.code,
-        category: row.category as OutcomeCategory,
-        final: row.final,
-        reportedAt: row.reportedAt,
-        raw: { matchedLate: true, receivedAt: row.receivedAt.toISOString() },
-      })),
-    );
-    return outcomes.filter((o) => o !== "unmatched").length;
-  });
+  const waiting = await executeRows<{
+    id: string; provider_message_id: string; phone: string | null; code: string; category: string; final: boolean; reported_at: string | null; raw: Record<string, unknown>; received_at: string;
+  }>(
+    tx,
+    sql`delete from unmatched_receipts
+         where channel_id = ${channelId}::uuid
+           and provider_message_id in (select value from json_array_elements_text(${JSON.stringify([...new Set(providerMessageIds)])}::json))
+        returning id::text as id, provider_message_id, phone, code, category, final, reported_at::text as reported_at, raw, received_at::text as received_at`,
+  );
+  if (waiting.length === 0) return 0;
+  // Intermediate reports first, so a final one that overtook them still has the last word.
+  waiting.sort((a, b) => Number(a.final) - Number(b.final) || (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  const outcomes = await applyReceiptsIn(
+    tx,
+    waiting.map((row) => ({
+      channelId,
+      providerMessageId: row.provider_message_id,
+      phone: row.phone,
+      code: row.code,
+      category: row.category as OutcomeCategory,
+      final: row.final,
+      reportedAt: row.reported_at ? new Date(row.reported_at) : null,
+      raw: { ...row.raw, matchedLate: true, receivedAt: row.received_at },
+    })),
+  );
+  return outcomes.filter((o) => o !== "unmatched").length;
+}
+
+export async function matchUnmatchedReceipts(db: Db, channelId: string, providerMessageIds: string[]): Promise<number> {
+  return db.transaction((tx) => matchUnmatchedReceiptsIn(tx, channelId, providerMessageIds));
 }
