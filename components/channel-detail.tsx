@@ -6,6 +6,7 @@ import { useTranslations } from "next-intl";
 import { useState, type ReactNode } from "react";
 import { apiFetch } from "@/lib/api/client";
 import type { ChannelView } from "@/lib/channels/channel-view";
+import { durationInLargestUnit, utcOffsetLabel } from "@/lib/channels/setting-format";
 import { ChannelForm } from "./channel-form";
 import { ChannelFeedback } from "./channel-feedback";
 import { CopyButton } from "./copy-button";
@@ -68,6 +69,14 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
     mutationFn: () => apiFetch<TestResult>(`/api/v1/channels/${channel.channelKey}/test`, { method: "POST", body: {} }),
     onError: (error) => setFailure(explain(error)),
   });
+
+  // Seconds as stored (what the form and the API take), read back in a larger unit where one fits.
+  const deadlineSeconds = channel.config.reportDeadlineSeconds;
+  const deadline = durationInLargestUnit(deadlineSeconds);
+  const deadlineText =
+    deadline.unit === "seconds"
+      ? String(deadlineSeconds)
+      : `${deadlineSeconds} (${t(`channels.durationUnits.${deadline.unit}`, { count: deadline.count })})`;
 
   // A stored secret is never sent to the browser: it is shown as set, and only that.
   const maskedSecret = (
@@ -179,6 +188,7 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
                 <Row label={t("channels.fields.masterSecret")}>
                   {maskedSecret}
                 </Row>
+                <Row label={t("channels.fields.reportDeadlineSeconds")}>{deadlineText}</Row>
               </dl>
             </Card>
           </>
@@ -197,6 +207,14 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
               <Row label={t("channels.fields.version")}>CMPP {channel.config.version}</Row>
               <Row label={t("channels.fields.serviceId")}>{channel.config.serviceId || "—"}</Row>
               <Row label={t("channels.fields.tpsPerConnection")}>{channel.config.tpsPerConnection}</Row>
+              <Row label={t("channels.fields.defaultSignature")}>{channel.config.defaultSignature || "—"}</Row>
+              <Row label={t("channels.fields.resubmitUncertain")}>
+                {channel.config.resubmitUncertain ? t("channels.settingOn") : t("channels.settingOff")}
+              </Row>
+              <Row label={t("channels.fields.reportDeadlineSeconds")}>{deadlineText}</Row>
+              <Row label={t("channels.fields.timestampUtcOffsetMinutes")}>
+                {channel.config.timestampUtcOffsetMinutes} ({utcOffsetLabel(channel.config.timestampUtcOffsetMinutes)})
+              </Row>
             </dl>
           </Card>
         )}

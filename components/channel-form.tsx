@@ -4,18 +4,20 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
-import { useState } from "react";
-import { useForm, useWatch, type Resolver } from "react-hook-form";
+import { useId, useState } from "react";
+import { useForm, useWatch, type Control, type Resolver, type UseFormRegister } from "react-hook-form";
 import { ApiError, apiFetch } from "@/lib/api/client";
 import {
   CMPP_DEFAULTS,
   CMPP_PROVIDERS,
   CMPP_VERSIONS,
+  SEND_SETTING_DEFAULTS,
   channelCreateSchema,
   channelUpdateSchema,
 } from "@/lib/channels/channel-schema";
 import type { ChannelView } from "@/lib/channels/channel-view";
 import { portNeedsApproval } from "@/lib/channels/port-policy";
+import { durationInLargestUnit, utcOffsetLabel } from "@/lib/channels/setting-format";
 import { useExplainError, useFieldMessage } from "./use-messages";
 import { Alert, Button, SelectField, TextField } from "./ui";
 
@@ -35,6 +37,10 @@ interface FormValues {
   version: string;
   serviceId: string;
   tpsPerConnection: string;
+  defaultSignature: string;
+  resubmitUncertain: boolean;
+  reportDeadlineSeconds: string;
+  timestampUtcOffsetMinutes: string;
 }
 
 const SECRET_FIELDS = new Set(["appKey", "masterSecret", "password"]);
@@ -55,9 +61,15 @@ function initialValues(channel?: ChannelView): FormValues {
     version: CMPP_DEFAULTS.version,
     serviceId: CMPP_DEFAULTS.serviceId,
     tpsPerConnection: String(CMPP_DEFAULTS.tpsPerConnection),
+    defaultSignature: SEND_SETTING_DEFAULTS.defaultSignature,
+    resubmitUncertain: SEND_SETTING_DEFAULTS.resubmitUncertain,
+    reportDeadlineSeconds: String(SEND_SETTING_DEFAULTS.reportDeadlineSeconds),
+    timestampUtcOffsetMinutes: String(SEND_SETTING_DEFAULTS.timestampUtcOffsetMinutes),
   };
   if (!channel) return blank;
-  if (channel.type === "jsms") return { ...blank, type: "jsms", name: channel.name };
+  if (channel.type === "jsms") {
+    return { ...blank, type: "jsms", name: channel.name, reportDeadlineSeconds: String(channel.config.reportDeadlineSeconds) };
+  }
   const c = channel.config;
   return {
     ...blank,
@@ -72,7 +84,42 @@ function initialValues(channel?: ChannelView): FormValues {
     version: c.version,
     serviceId: c.serviceId,
     tpsPerConnection: String(c.tpsPerConnection),
+    defaultSignature: c.defaultSignature,
+    resubmitUncertain: c.resubmitUncertain,
+    reportDeadlineSeconds: String(c.reportDeadlineSeconds),
+    timestampUtcOffsetMinutes: String(c.timestampUtcOffsetMinutes),
   };
+}
+
+/** A whole number typed so far, or null while the field holds anything else. */
+function typedWholeNumber(value: string | undefined, signed = false): number | null {
+  const text = (value ?? "").trim();
+  return (signed ? /^-?\d{1,10}$/ : /^\d{1,10}$/).test(text) ? Number(text) : null;
+}
+
+/** The report deadline, with the typed seconds read back as days, hours or minutes. */
+function ReportDeadlineField({ control, error, register }: {
+  control: Control<FormValues>;
+  error: string | undefined;
+  register: UseFormRegister<FormValues>;
+}) {
+  const t = useTranslations();
+  const seconds = typedWholeNumber(useWatch({ control, name: "reportDeadlineSeconds" }));
+  const reading = seconds !== null && seconds > 0 ? durationInLargestUnit(seconds) : null;
+  return (
+    <TextField
+      label={t("channels.fields.reportDeadlineSeconds")}
+      inputMode="numeric"
+      error={error}
+      hint={
+        <>
+          {t("channels.reportDeadlineHint")}
+          {reading ? ` ${t("channels.durationIs", { duration: t(`channels.durationUnits.${reading.unit}`, { count: reading.count }) })}` : null}
+        </>
+      }
+      {...register("reportDeadlineSeconds")}
+    />
+  );
 }
 
 /** Without `onSaved` a saved channel opens its page; with it, the caller decides (the detail page leaves edit mode). */
@@ -99,6 +146,8 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
   const err = (field: keyof FormValues) => fieldMessage(errors[field]?.message);
   const secretHint = editing ? t("channels.secretKeepHint") : undefined;
   const secretPlaceholder = editing ? t("channels.secretMasked") : undefined;
+  const resubmitId = useId();
+  const offset = typedWholeNumber(useWatch({ control: form.control, name: "timestampUtcOffsetMinutes" }), true);
 
   async function onSubmit(values: FormValues) {
     setFailure(null);
@@ -167,6 +216,12 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
             error={err("masterSecret")}
             {...form.register("masterSecret")}
           />
+          <details className="rounded-lg border border-slate-200 bg-slate-50 p-4">
+            <summary className="cursor-pointer text-sm font-medium text-slate-700">{t("channels.advanced")}</summary>
+            <div className="mt-4 grid gap-4 sm:grid-cols-2">
+              <ReportDeadlineField control={form.control} error={err("reportDeadlineSeconds")} register={form.register} />
+            </div>
+          </details>
         </div>
       ) : (
         <div className="space-y-4">
@@ -221,6 +276,44 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
                 error={err("tpsPerConnection")}
                 {...form.register("tpsPerConnection")}
               />
+            </div>
+            <div className="mt-4 grid gap-4 sm:grid-cols-2">
+              <TextField
+                label={t("channels.fields.defaultSignature")}
+                placeholder="【ACME】"
+                hint={t("channels.defaultSignatureHint")}
+                error={err("defaultSignature")}
+                {...form.register("defaultSignature")}
+              />
+              <ReportDeadlineField control={form.control} error={err("reportDeadlineSeconds")} register={form.register} />
+              <TextField
+                label={t("channels.fields.timestampUtcOffsetMinutes")}
+                inputMode="text"
+                hint={
+                  <>
+                    {t("channels.timestampOffsetHint")}
+                    {offset !== null ? ` ${t("channels.offsetIs", { offset: utcOffsetLabel(offset) })}` : null}
+                  </>
+                }
+                error={err("timestampUtcOffsetMinutes")}
+                {...form.register("timestampUtcOffsetMinutes")}
+              />
+              <div className="space-y-1 sm:col-span-2">
+                <label htmlFor={resubmitId} className="flex items-center gap-2 text-sm font-medium text-slate-700">
+                  <input
+                    id={resubmitId}
+                    type="checkbox"
+                    aria-describedby={`${resubmitId}-hint`}
+                    aria-invalid={Boolean(errors.resubmitUncertain)}
+                    {...form.register("resubmitUncertain")}
+                  />
+                  {t("channels.fields.resubmitUncertain")}
+                </label>
+                {errors.resubmitUncertain ? <p className="text-sm text-red-700">{err("resubmitUncertain")}</p> : null}
+                <p id={`${resubmitId}-hint`} className="text-xs text-slate-500">
+                  {t("channels.resubmitUncertainHint")}
+                </p>
+              </div>
             </div>
           </details>
         </div>

@@ -18,6 +18,32 @@ export const CMPP_DEFAULTS = {
   connections: 1,
 };
 
+/**
+ * Settings that shape how messages are sent. Channels saved before these existed have none of
+ * them in their stored config, so every reader applies these defaults (see send-settings.ts).
+ */
+export const SEND_SETTING_DEFAULTS = {
+  /** CMPP: none; the text is sent as written. */
+  defaultSignature: "",
+  /** CMPP: a SUBMIT that may or may not have reached the gateway is sent again. */
+  resubmitUncertain: true,
+  /** 72 hours: a report can come days late (a handset switched off); after this the message is unknown. */
+  reportDeadlineSeconds: 259_200,
+  /** China Standard Time (UTC+8): gateways in China expect the CONNECT timestamp in Beijing time. */
+  timestampUtcOffsetMinutes: 480,
+} as const;
+
+/** 30 days. */
+export const REPORT_DEADLINE_MAX_SECONDS = 2_592_000;
+/** UTC−12:00 … UTC+14:00, the zones in use. */
+export const UTC_OFFSET_MINUTES_RANGE = { min: -720, max: 840 } as const;
+
+/**
+ * A signature as Chinese carriers require it: full-width lenticular brackets around 1 to 20
+ * characters (code points), neither a bracket nor a control character, nor space at either end.
+ */
+export const SIGNATURE_PATTERN = /^【(?!\s)[^【】\p{Cc}]{1,20}(?<!\s)】$/u;
+
 const name = z
   .string({ error: "errors.name_required" })
   .trim()
@@ -38,10 +64,41 @@ function secretField(pattern: RegExp | null, requiredKey: string, formatKey: str
   return checked.optional();
 }
 
-const integer = (min: number, max: number, key: string) =>
-  z.coerce
-    .number({ error: key })
+/**
+ * A whole number, as a JSON number or as a string of digits (what a form input gives). Strings
+ * such as "1e3", "0x10", "12.0" or "" are refused rather than read the way Number() would.
+ */
+function wholeNumber(min: number, max: number, key: string, { signed = false } = {}) {
+  const digits = signed ? /^-?\d{1,10}$/ : /^\d{1,10}$/;
+  return z
+    .custom<number | string>(
+      (v) => (typeof v === "number" && Number.isFinite(v)) || (typeof v === "string" && digits.test(v.trim())),
+      { error: key },
+    )
+    .transform((v) => (typeof v === "number" ? v : Number(v.trim())))
     .refine((v) => Number.isInteger(v) && v >= min && v <= max, { error: key });
+}
+
+/** Each send setting's rule alone, so stored config can be read field by field (send-settings.ts). */
+export const sendSettingFields = {
+  defaultSignature: z
+    .string({ error: "errors.default_signature_format" })
+    .trim()
+    .refine((v) => v === "" || SIGNATURE_PATTERN.test(v), { error: "errors.default_signature_format" })
+    .default(SEND_SETTING_DEFAULTS.defaultSignature),
+  resubmitUncertain: z
+    .boolean({ error: "errors.resubmit_uncertain_invalid" })
+    .default(SEND_SETTING_DEFAULTS.resubmitUncertain),
+  reportDeadlineSeconds: wholeNumber(1, REPORT_DEADLINE_MAX_SECONDS, "errors.report_deadline_range").default(
+    SEND_SETTING_DEFAULTS.reportDeadlineSeconds,
+  ),
+  timestampUtcOffsetMinutes: wholeNumber(
+    UTC_OFFSET_MINUTES_RANGE.min,
+    UTC_OFFSET_MINUTES_RANGE.max,
+    "errors.utc_offset_range",
+    { signed: true },
+  ).default(SEND_SETTING_DEFAULTS.timestampUtcOffsetMinutes),
+};
 
 function buildSchemas(required: boolean) {
   const jsms = z.object({
@@ -49,6 +106,7 @@ function buildSchemas(required: boolean) {
     name,
     appKey: secretField(JIGUANG_KEY, "errors.app_key_required", "errors.app_key_format", required),
     masterSecret: secretField(JIGUANG_KEY, "errors.master_secret_required", "errors.master_secret_format", required),
+    reportDeadlineSeconds: sendSettingFields.reportDeadlineSeconds,
   });
   const cmpp = z.object({
     type: z.literal("cmpp"),
@@ -59,7 +117,7 @@ function buildSchemas(required: boolean) {
       .trim()
       .min(1, { error: "errors.host_required", abort: true })
       .refine(isValidHost, { error: "errors.host_invalid" }),
-    port: integer(1, 65535, "errors.port_range"),
+    port: wholeNumber(1, 65535, "errors.port_range"),
     // CMPP Source_Addr is 6 octets: the SP's enterprise code (SP_Id).
     account: z
       .string({ error: "errors.account_required" })
@@ -73,7 +131,7 @@ function buildSchemas(required: boolean) {
       .trim()
       .min(1, { error: "errors.access_number_required", abort: true })
       .regex(/^\d{1,21}$/, { error: "errors.access_number_format" }),
-    connections: integer(1, 64, "errors.connections_range"),
+    connections: wholeNumber(1, 64, "errors.connections_range"),
     version: z.enum(CMPP_VERSIONS, { error: "errors.version_invalid" }).default(CMPP_DEFAULTS.version),
     // Service_Id is 10 octets.
     serviceId: z
@@ -81,7 +139,8 @@ function buildSchemas(required: boolean) {
       .trim()
       .regex(/^[0-9A-Za-z_.-]{0,10}$/, { error: "errors.service_id_format" })
       .default(CMPP_DEFAULTS.serviceId),
-    tpsPerConnection: integer(1, 10000, "errors.tps_range").default(CMPP_DEFAULTS.tpsPerConnection),
+    tpsPerConnection: wholeNumber(1, 10000, "errors.tps_range").default(CMPP_DEFAULTS.tpsPerConnection),
+    ...sendSettingFields,
   });
   return { jsms, cmpp, any: z.discriminatedUnion("type", [jsms, cmpp], { error: "errors.type_invalid" }) };
 }

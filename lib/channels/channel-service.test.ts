@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { describeEachDb } from "@/lib/db/test-databases";
 import { channels, sends, auditLog } from "@/lib/db/schema";
@@ -117,6 +117,86 @@ describeEachDb("channel service", (t) => {
     const typeChange = await errorOf(updateChannel(c, actor, created.channelKey, { type: "jsms" }));
     expect(typeChange.status).toBe(409);
     expect((await getChannel(c, created.channelKey)).config).toMatchObject({ connections: 4 });
+  });
+
+  it("round-trips the CMPP send settings through create, get and patch, keeping those a patch leaves out", async () => {
+    const created = await createChannel(c, actor, {
+      ...cmppInput,
+      name: "Carrier S",
+      defaultSignature: "【ACME】",
+      resubmitUncertain: false,
+      reportDeadlineSeconds: "3600",
+      timestampUtcOffsetMinutes: 0,
+    });
+    const settings = { defaultSignature: "【ACME】", resubmitUncertain: false, reportDeadlineSeconds: 3600, timestampUtcOffsetMinutes: 0 };
+    expect(created.config).toMatchObject(settings);
+    expect((await getChannel(c, created.channelKey)).config).toMatchObject(settings);
+
+    const renamed = await updateChannel(c, actor, created.channelKey, { name: "Carrier S2" });
+    expect(renamed.config).toMatchObject(settings);
+    const changed = await updateChannel(c, actor, created.channelKey, { resubmitUncertain: true, timestampUtcOffsetMinutes: -300 });
+    expect(changed.config).toMatchObject({ ...settings, resubmitUncertain: true, timestampUtcOffsetMinutes: -300 });
+    const cleared = await updateChannel(c, actor, created.channelKey, { defaultSignature: "" });
+    expect((await getChannel(c, cleared.channelKey)).config).toMatchObject({ defaultSignature: "", reportDeadlineSeconds: 3600 });
+
+    const bad = await errorOf(updateChannel(c, actor, created.channelKey, { defaultSignature: "ACME", reportDeadlineSeconds: 0 }));
+    expect(bad.status).toBe(400);
+    expect(bad.details).toEqual(
+      expect.arrayContaining([
+        { path: "defaultSignature", message: "errors.default_signature_format" },
+        { path: "reportDeadlineSeconds", message: "errors.report_deadline_range" },
+      ]),
+    );
+    expect((await getChannel(c, created.channelKey)).config).toMatchObject({ defaultSignature: "", reportDeadlineSeconds: 3600 });
+    // The secret is untouched by settings-only patches.
+    expect((await loadChannelForSending(c, created.channelKey)).secrets.password).toBe("s3cret!");
+  });
+
+  it("round-trips a JSMS report deadline, and a patch of the secrets keeps it", async () => {
+    const created = await createChannel(c, actor, { ...jsmsInput, name: "Deadline", reportDeadlineSeconds: 86_400 });
+    expect(created.config).toEqual({ appKeyHint: "dd10…9275", appKeySet: true, masterSecretSet: true, reportDeadlineSeconds: 86_400 });
+    const rekeyed = await updateChannel(c, actor, created.channelKey, { masterSecret: "0123456789abcdef01234567" });
+    expect(rekeyed.config.reportDeadlineSeconds).toBe(86_400);
+    const changed = await updateChannel(c, actor, created.channelKey, { reportDeadlineSeconds: 120 });
+    expect((await getChannel(c, changed.channelKey)).config.reportDeadlineSeconds).toBe(120);
+    const plain = await createChannel(c, actor, { ...jsmsInput, name: "Deadline default" });
+    expect(plain.config.reportDeadlineSeconds).toBe(259_200);
+  });
+
+  it("shows a channel saved before the send settings existed with their defaults, and a rename audits no setting", async () => {
+    const created = await createChannel(c, actor, { ...cmppInput, name: "Old carrier", defaultSignature: "【ACME】" });
+    const [row] = await t.db.select().from(channels).where(eq(channels.channelKey, created.channelKey));
+    const { defaultSignature: _s, resubmitUncertain: _r, reportDeadlineSeconds: _d, timestampUtcOffsetMinutes: _o, ...before } = row!.config;
+    await t.db.update(channels).set({ config: before }).where(eq(channels.id, row!.id));
+
+    const defaults = { defaultSignature: "", resubmitUncertain: true, reportDeadlineSeconds: 259_200, timestampUtcOffsetMinutes: 480 };
+    expect((await getChannel(c, created.channelKey)).config).toMatchObject(defaults);
+    expect((await listChannels(c)).find((v) => v.channelKey === created.channelKey)!.config).toMatchObject(defaults);
+
+    await updateChannel(c, actor, created.channelKey, { name: "Old carrier 2" });
+    const [stored] = await t.db.select().from(channels).where(eq(channels.id, row!.id));
+    expect(stored!.config).toMatchObject(defaults);
+    const [audit] = await t.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.target, created.channelKey))
+      .orderBy(desc(auditLog.id))
+      .limit(1);
+    expect(audit!.action).toBe("channel.update");
+    expect(Object.keys((audit!.detail as { changes: object }).changes)).toEqual(["name"]);
+
+    const [oldJsms] = await t.db
+      .insert(channels)
+      .values({
+        id: crypto.randomUUID(),
+        channelKey: "oldjsms234",
+        name: "Old JSMS",
+        type: "jsms",
+        config: { appKeyHint: "dd10…9275", appKeySet: true, masterSecretSet: true },
+        sealedSecrets: "",
+      })
+      .returning();
+    expect((await getChannel(c, oldJsms!.channelKey)).config).toMatchObject({ reportDeadlineSeconds: 259_200 });
   });
 
   it("answers 404 for an unknown key", async () => {

@@ -24,6 +24,7 @@ import {
 import { hintForKey, type ChannelView, type CmppPublicConfig, type JsmsPublicConfig } from "./channel-view";
 import { portNeedsApproval, type ChannelWarning } from "./port-policy";
 import { sealSecrets, unsealSecrets } from "./secret-sealing";
+import { sendSettingsOf } from "./send-settings";
 
 /** What the channel service needs from its surroundings. */
 export interface ChannelContext {
@@ -51,6 +52,18 @@ export function channelWarnings(type: ChannelType, config: Record<string, unknow
   return [];
 }
 
+/**
+ * The stored config with the send settings in effect: a channel saved before a setting existed
+ * shows (and is audited with) its default, exactly what the dispatcher reads.
+ */
+function configInEffect(row: Pick<ChannelRow, "type" | "config">): JsmsPublicConfig | CmppPublicConfig {
+  const settings = sendSettingsOf(row);
+  if (row.type === "jsms") {
+    return { ...(row.config as unknown as JsmsPublicConfig), reportDeadlineSeconds: settings.reportDeadlineSeconds };
+  }
+  return { ...(row.config as unknown as CmppPublicConfig), ...settings };
+}
+
 function toView(ctx: ChannelContext, row: ChannelRow): ChannelView {
   const base = {
     channelKey: row.channelKey,
@@ -64,17 +77,22 @@ function toView(ctx: ChannelContext, row: ChannelRow): ChannelView {
     return {
       ...base,
       type: "jsms",
-      config: row.config as unknown as JsmsPublicConfig,
+      config: configInEffect(row) as JsmsPublicConfig,
       callbackUrl: callbackUrlFor(ctx.publicUrl, row.channelKey),
     };
   }
-  return { ...base, type: "cmpp", config: row.config as unknown as CmppPublicConfig };
+  return { ...base, type: "cmpp", config: configInEffect(row) as CmppPublicConfig };
 }
 
 /** Splits validated input into what may be shown (config) and what gets sealed (secrets). */
 function splitInput(input: ChannelCreateInput): { config: Record<string, unknown>; secrets: Record<string, string> } {
   if (input.type === "jsms") {
-    const config: JsmsPublicConfig = { appKeyHint: hintForKey(input.appKey!), appKeySet: true, masterSecretSet: true };
+    const config: JsmsPublicConfig = {
+      appKeyHint: hintForKey(input.appKey!),
+      appKeySet: true,
+      masterSecretSet: true,
+      reportDeadlineSeconds: input.reportDeadlineSeconds,
+    };
     return { config: { ...config }, secrets: { appKey: input.appKey!, masterSecret: input.masterSecret! } };
   }
   const { password, name: _name, type: _type, ...rest } = input;
@@ -179,7 +197,7 @@ export async function updateChannel(
         .where(eq(channels.id, row.id))
         .returning();
       // Public fields with their old and new values; secrets by name only, their values stay sealed.
-      const before = { name: row.name, ...row.config };
+      const before: Record<string, unknown> = { name: row.name, ...configInEffect(row) };
       const after = { name: complete.name, ...config };
       const changes = auditChanges(before, after, [...new Set([...Object.keys(before), ...Object.keys(after)])]);
       if (enabled !== row.enabled) {

@@ -3,11 +3,14 @@ import type { ChannelWarning } from "./port-policy";
 /**
  * What the console and the REST API see of a channel. `config` never holds a secret: secrets
  * are reported only as set or not (and the AppKey as a hint, so operators can tell apps apart).
+ * Send settings are always present, with their defaults for channels saved before they existed.
  */
 export interface JsmsPublicConfig {
   appKeyHint: string;
   appKeySet: boolean;
   masterSecretSet: boolean;
+  /** Seconds without a final report before a message becomes unknown. */
+  reportDeadlineSeconds: number;
 }
 
 export interface CmppPublicConfig {
@@ -21,6 +24,14 @@ export interface CmppPublicConfig {
   serviceId: string;
   tpsPerConnection: number;
   passwordSet: boolean;
+  /** "" or a 【…】 signature put in front of a text that has none. */
+  defaultSignature: string;
+  /** Whether a SUBMIT whose outcome is unknown may be sent again. */
+  resubmitUncertain: boolean;
+  /** Seconds without a final report before a message becomes unknown. */
+  reportDeadlineSeconds: number;
+  /** The zone of the CONNECT timestamp, minutes east of UTC. */
+  timestampUtcOffsetMinutes: number;
 }
 
 interface ChannelViewBase {
