@@ -21,6 +21,11 @@ export interface DatabaseHandle {
   kind: "pglite" | "postgres";
   /** true when the database answers a trivial query. */
   ping(): Promise<boolean>;
+  /**
+   * LISTEN on a channel (PostgreSQL only: PGlite is one process, nobody else can notify it).
+   * Resolves to a function that stops listening.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -49,6 +54,11 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
     db,
     kind: "postgres",
     ping: () => pingDb(db),
+    async listen(channel, onNotify) {
+      // postgres.js keeps one extra connection for LISTEN and re-subscribes after it reconnects.
+      const { unlisten } = await client.listen(channel, onNotify);
+      return unlisten;
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }

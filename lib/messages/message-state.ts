@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { executeRows, type Db } from "@/lib/db/client";
+import { SEND_SETTING_DEFAULTS } from "@/lib/channels/channel-schema";
 
 /**
  * The message state machine, and the one place where message states change. Every change goes
@@ -51,7 +52,7 @@ export interface MessageTransition {
   uncertain?: boolean;
   /** For a message going back to `queued`: not claimed again before this. */
   nextAttemptAt?: Date | null;
-  /** For a message becoming `submitted`: its report deadline, in seconds from now. */
+  /** For a message becoming `submitted`: its report deadline in seconds from now (default: the channel's setting, read in the same statement). */
   reportDeadlineSeconds?: number;
   event?: MessageEventInput | null;
 }
@@ -141,7 +142,7 @@ export async function applyTransitions(db: Db, transitions: readonly MessageTran
         deadline_s integer, kind text, code text, category text, part integer, raw jsonb)
     ),
     cur as (
-      select m.id, m.uncertain from messages m join v on v.id = m.id
+      select m.id, m.uncertain, m.channel_id from messages m join v on v.id = m.id
        where m.status = v.from_s
          and (v.from_s <> 'submitting' or m.claimed_by is not distinct from ${owner}::text)
        for update of m
@@ -158,11 +159,14 @@ export async function applyTransitions(db: Db, transitions: readonly MessageTran
         claimed_by = case when v.to_s = 'submitting' then ${owner}::text else null end,
         next_attempt_at = case when v.to_s = 'queued' then v.next_at else null end,
         report_deadline_at = case when v.to_s = 'submitted'
-          then coalesce(m.report_deadline_at, now() + coalesce(v.deadline_s, 259200) * interval '1 second') else null end,
+          then coalesce(m.report_deadline_at, now() + coalesce(v.deadline_s, ch.deadline_s, ${SEND_SETTING_DEFAULTS.reportDeadlineSeconds}::integer) * interval '1 second') else null end,
         submitted_at = case when v.to_s = 'submitted' then coalesce(m.submitted_at, now()) else m.submitted_at end,
         done_at = case when v.to_s in (${FINAL_LIST}) then now() else null end,
         updated_at = now()
       from v join cur on cur.id = v.id
+        left join lateral (
+          select (c.config->>'reportDeadlineSeconds')::integer as deadline_s from channels c where c.id = cur.channel_id
+        ) ch on true
       where m.id = v.id
       returning m.id, m.send_id, v.from_s, v.to_s, cur.uncertain as was_uncertain, m.uncertain as now_uncertain
     ),

@@ -2,6 +2,8 @@ import { applyPendingJsmsCallbacks, drainJsmsCallbacks } from "@/lib/messages/js
 import { logger } from "@/lib/util/logger";
 import { importLimits, startImportRunner } from "@/lib/contacts/import-runner";
 import { removeOrphanUploads } from "@/lib/contacts/orphan-uploads";
+import { startSendPreparer, type SendPreparer } from "@/lib/messages/send-preparer";
+import { startDispatcher, type Dispatcher } from "@/lib/messages/dispatcher/dispatcher";
 import { closeRuntime, getRuntime } from "./runtime";
 import { unrecoverableStartupProblem } from "./startup-failure";
 
@@ -12,7 +14,8 @@ import { unrecoverableStartupProblem } from "./startup-failure";
  */
 const SWEEP_EVERY_MS = 30_000;
 
-export async function startBackgroundWork(): Promise<void> {
+/** `kind` says which process this is: the console server ("web") or `npm run worker`. */
+export async function startBackgroundWork(kind: "web" | "worker" = "web"): Promise<void> {
   const runtime = await getRuntime();
   const sweep = async () => {
     try {
@@ -25,7 +28,34 @@ export async function startBackgroundWork(): Promise<void> {
   await sweep();
   setInterval(() => void sweep(), SWEEP_EVERY_MS).unref();
   await removeOrphanUploads(runtime.db, runtime.env.dataDir).catch((error: unknown) => logger.error("upload clean-up failed", { error }));
-  if (runtime.env.workerEnabled) runner().current = startImportRunner(runtime.db, importLimits(runtime.handle.kind));
+  if (runtime.env.workerEnabled) {
+    runner().current = startImportRunner(runtime.db, importLimits(runtime.handle.kind));
+    preparerSlot().current ??= startSendPreparer(runtime.db, runtime.handle.kind);
+    dispatcherSlot().current ??= startDispatcher({
+      handle: runtime.handle,
+      sealKey: runtime.sealKey,
+      kind,
+    }).catch((error: unknown) => {
+      logger.error("the dispatcher did not start", { error });
+      dispatcherSlot().current = undefined;
+      throw error;
+    });
+    await dispatcherSlot().current;
+  }
+}
+
+const dispatcherKey = Symbol.for("sms-console.dispatcher");
+/** One dispatcher per process, whichever route bundle asks. */
+function dispatcherSlot(): { current?: Promise<Dispatcher> } {
+  const g = globalThis as typeof globalThis & { [dispatcherKey]?: { current?: Promise<Dispatcher> } };
+  return (g[dispatcherKey] ??= {});
+}
+
+const preparerKey = Symbol.for("sms-console.send-preparer");
+/** One send preparer per process (it turns new sends' audiences into messages). */
+function preparerSlot(): { current?: SendPreparer } {
+  const g = globalThis as typeof globalThis & { [preparerKey]?: { current?: SendPreparer } };
+  return (g[preparerKey] ??= {});
 }
 
 const runnerKey = Symbol.for("sms-console.import-runner");
@@ -72,6 +102,12 @@ export async function shutdown(signal: string): Promise<never> {
       const runtime = await getRuntime();
       // A running import stops polling; its lease lapses and the next start resumes it.
       runner().current?.stop();
+      // A send being prepared stops after its chunk and gives up its lease: another process goes on.
+      await preparerSlot().current?.stop();
+      // Stops claiming, lets the CMPP windows drain (bounded by the pool's close timeout) and
+      // records every outcome before the database closes.
+      const dispatcher = await dispatcherSlot().current?.catch(() => undefined);
+      await dispatcher?.stop();
       await drainJsmsCallbacks(runtime.db);
       await closeRuntime();
     } catch (error) {

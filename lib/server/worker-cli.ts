@@ -15,7 +15,7 @@ async function main() {
     logger.warn("npm run worker without DATABASE_URL: the embedded database allows one process, so run npm start alone instead");
   }
   process.env.WORKER = "on";
-  await startBackgroundWork();
+  await startBackgroundWork("worker");
   logger.info("worker started");
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void shutdown(signal));
   // The runner's timers are unref'd; keep the process alive until a signal.

@@ -1,0 +1,230 @@
+import { createCmppPool, CmppSubmitError, type CmppPool, type CmppPoolOptions, type CmppReceipt, type CmppSubmitResult } from "@/lib/sender/cmpp";
+import { logger } from "@/lib/util/logger";
+import { REASON_SUBMIT_OUTCOME_UNKNOWN, type MessageTransition } from "../message-state";
+import { claimQueuedMessages, sendContents, type ClaimedMessage } from "./claims";
+import type { DispatchChannel } from "./channel-transport";
+import { releaseConnectionSlots, slotsHeldByOthers, takeConnectionSlots } from "./connection-slots";
+import { createOutcomeRecorder, type OutcomeRecorder, type SubmitOutcome } from "./outcome-recorder";
+import type { Lane, LaneContext } from "./lane";
+
+/**
+ * One CMPP channel inside one dispatcher: the connection slots it holds, a pool with one
+ * connection per slot, and a feeder that keeps the pool's queue topped up with claimed messages.
+ * Claims run ahead of the connections by a bounded amount (`aheadPerConnection`), so a crash
+ * leaves few claims to take back and flow control never piles work up in memory.
+ */
+type CmppChannel = Extract<DispatchChannel, { type: "cmpp" }>;
+
+const CLAIM_BATCH = 1_000;
+
+export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
+  const recorder: OutcomeRecorder = createOutcomeRecorder({ db: ctx.db, channelId: channel.id, owner: ctx.owner, ...ctx.recorder });
+  let pool: CmppPool | null = null;
+  let slots: number[] = [];
+  let inFlight = 0;
+  let stopping = false;
+  let pumping: Promise<void> | null = null;
+  let lastWork = Date.now();
+  const contents = new Map<string, string>();
+  const aheadPerConnection = ctx.options.claimAheadPerConnection ?? 256;
+
+  const poolOptions: CmppPoolOptions = {
+    ...ctx.options.cmppPool,
+    logger: ctx.cmppLogger,
+    resubmitUncertain: channel.send.resubmitUncertain,
+    timestampUtcOffsetMinutes: channel.send.timestampUtcOffsetMinutes,
+    onReceipt: (receipt) => recorder.recordReceipt(receiptOf(channel.id, receipt)),
+    onSessionEvent: (event) => {
+      if (event.type === "login_failed") logger.warn("CMPP login failed", { channelId: channel.id, connection: event.connection, reason: event.reason });
+    },
+  };
+
+  async function ensurePool(): Promise<boolean> {
+    if (pool) return true;
+    const total = channel.cmpp.connections;
+    // A fair share: the slots others hold are theirs; of the rest, take what this worker's share allows.
+    const others = await slotsHeldByOthers(ctx.db, ctx.owner, channel.id, total);
+    const share = Math.max(1, Math.ceil(total / Math.max(1, ctx.liveWorkers())));
+    slots = await takeConnectionSlots(ctx.db, ctx.owner, channel.id, total, Math.min(share, total - others));
+    if (slots.length === 0) return false;
+    pool = createCmppPool({ ...channel.cmpp, connections: slots.length }, poolOptions);
+    logger.info("CMPP channel opened", { channelId: channel.id, connections: slots.length, of: total });
+    return true;
+  }
+
+  async function textOf(sendIds: string[]): Promise<void> {
+    const missing = [...new Set(sendIds)].filter((id) => !contents.has(id));
+    if (missing.length === 0) return;
+    for (const [id, content] of await sendContents(ctx.db, missing)) contents.set(id, String(content.text ?? ""));
+  }
+
+  function submit(message: ClaimedMessage): void {
+    inFlight += 1;
+    const text = contents.get(message.sendId) ?? "";
+    pool!
+      .submit({ dest: message.phone, text, ref: message.id })
+      .then(
+        (result) => recorder.recordOutcome(submitted(message, result)),
+        (error: unknown) => recorder.recordOutcome(notSubmitted(message, error)),
+      )
+      .finally(() => {
+        inFlight -= 1;
+        if (!stopping && inFlight < (slots.length * aheadPerConnection) / 2) void pump();
+      });
+  }
+
+  async function pumpOnce(): Promise<boolean> {
+    if (stopping || !ctx.lease.live) return false;
+    if (!(await ensurePool())) return false;
+    const room = slots.length * aheadPerConnection - inFlight;
+    if (room < Math.min(CLAIM_BATCH, slots.length * aheadPerConnection) / 4) return false;
+    const claimed = await claimQueuedMessages(ctx.db, ctx.owner, channel.id, Math.min(room, CLAIM_BATCH));
+    if (claimed.length === 0) return false;
+    ctx.noteClaimed(claimed.length);
+    lastWork = Date.now();
+    await textOf(claimed.map((m) => m.sendId));
+    for (const message of claimed) submit(message);
+    return claimed.length === Math.min(room, CLAIM_BATCH);
+  }
+
+  function pump(): Promise<void> {
+    if (pumping) return pumping;
+    pumping = (async () => {
+      try {
+        while (await pumpOnce()) {
+          // Keep claiming while whole batches come back and there is room.
+        }
+      } catch (error) {
+        logger.error("claiming CMPP messages failed", { channelId: channel.id, error });
+      } finally {
+        pumping = null;
+      }
+    })();
+    return pumping;
+  }
+
+  return {
+    channelId: channel.id,
+    version: channel.version,
+    wake: () => void pump(),
+    get busy() {
+      return inFlight > 0 || recorder.pending > 0;
+    },
+    get idleForMs() {
+      return inFlight > 0 ? 0 : Date.now() - lastWork;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    status: () => pool?.status() ?? null,
+    async stop() {
+      stopping = true;
+      await pumping;
+      // close() lets what is in the windows finish (bounded by the pool's close timeout) and
+      // settles the rest as not sent; each settles through the recorder like any other outcome.
+      await pool?.close();
+      while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await recorder.close();
+      await releaseConnectionSlots(ctx.db, ctx.owner, channel.id).catch((error: unknown) =>
+        logger.warn("could not release CMPP connection slots; they free when the lease lapses", { channelId: channel.id, error }),
+      );
+      pool = null;
+    },
+    fence() {
+      stopping = true;
+      // The lease may be gone: the connections must close now, whatever is in flight.
+      void pool?.close();
+    },
+  };
+}
+
+function receiptOf(channelId: string, r: CmppReceipt) {
+  return {
+    channelId,
+    providerMessageId: r.msgId,
+    phone: r.dest,
+    code: r.stat,
+    category: r.category,
+    final: r.final,
+    raw: { stat: r.stat, submitTime: r.submitTime, doneTime: r.doneTime, smscSequence: r.smscSequence, description: r.description },
+  };
+}
+
+export function submitted(message: ClaimedMessage, result: CmppSubmitResult): SubmitOutcome {
+  const copies = result.uncertainCopies ?? 0;
+  const transition: MessageTransition = {
+    id: message.id,
+    from: "submitting",
+    to: "submitted",
+    providerMessageId: result.msgIds[0],
+    segments: result.segments,
+    attempts: copies,
+    uncertain: copies > 0,
+    event: { kind: "submit_resp", code: "0", raw: { msgIds: result.msgIds, ...(copies > 0 ? { uncertainCopies: copies } : {}) } },
+  };
+  return {
+    transition,
+    segments: result.msgIds.map((providerMessageId, i) => ({ messageId: message.id, part: i + 1, phone: message.phone, providerMessageId })),
+  };
+}
+
+/** Flow control and lost connections are not failures: the message waits and is claimed again. */
+const BACKOFF_MS = { flow_control: 5_000, no_connection: 30_000 } as const;
+
+export function notSubmitted(message: ClaimedMessage, error: unknown): SubmitOutcome {
+  if (!(error instanceof CmppSubmitError)) {
+    logger.error("CMPP submit failed unexpectedly; the message is queued again", { messageId: message.id, error });
+    return { transition: requeue(message, 5_000, { kind: "requeued", raw: { reason: String(error) } }) };
+  }
+  const copies = error.uncertainCopies ?? 0;
+  switch (error.failure) {
+    case "rejected":
+      return {
+        transition: {
+          id: message.id,
+          from: "submitting",
+          to: "failed",
+          attempts: copies,
+          uncertain: copies > 0,
+          error: { code: `submit_result:${error.result}`, category: error.category },
+          event: { kind: "submit_resp", code: String(error.result), category: error.category, raw: { message: error.message } },
+        },
+      };
+    case "invalid_request":
+      return {
+        transition: {
+          id: message.id,
+          from: "submitting",
+          to: "failed",
+          error: { code: "invalid_request", category: "invalid_number" },
+          event: { kind: "submit_error", code: "invalid_request", raw: { message: error.message } },
+        },
+      };
+    case "timeout":
+    case "too_many_attempts":
+    case "uncertain":
+      return {
+        transition: {
+          id: message.id,
+          from: "submitting",
+          to: "unknown",
+          attempts: Math.max(0, copies - 1),
+          uncertain: true,
+          error: { code: REASON_SUBMIT_OUTCOME_UNKNOWN, category: "unknown" },
+          event: { kind: "uncertain_attempt", code: error.failure, raw: { message: error.message, uncertainCopies: copies } },
+        },
+      };
+    case "flow_control":
+    case "no_connection":
+      return { transition: requeue(message, BACKOFF_MS[error.failure], { kind: "requeued", code: error.failure, raw: { message: error.message } }) };
+    case "closed":
+    default:
+      return { transition: requeue(message, 0, { kind: "requeued", code: "closed" }) };
+  }
+}
+
+function requeue(message: ClaimedMessage, afterMs: number, event: MessageTransition["event"]): MessageTransition {
+  // The claim counted an attempt that never reached the gateway: take it back.
+  return { id: message.id, from: "submitting", to: "queued", attempts: -1, nextAttemptAt: afterMs > 0 ? new Date(Date.now() + afterMs) : null, event };
+}
+

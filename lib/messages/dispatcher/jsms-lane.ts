@@ -1,0 +1,174 @@
+import { JsmsClient, JSMS_BATCH_LIMIT, type BatchRecipientResult } from "@/lib/sender/jsms";
+import { logger } from "@/lib/util/logger";
+import { REASON_SUBMIT_OUTCOME_UNKNOWN, type MessageTransition } from "../message-state";
+import { claimQueuedMessages, oldestSendWithQueued, sendContents, type ClaimedMessage } from "./claims";
+import type { DispatchChannel } from "./channel-transport";
+import { createOutcomeRecorder, type SubmitOutcome } from "./outcome-recorder";
+import type { Lane, LaneContext } from "./lane";
+
+/**
+ * One JSMS channel inside one dispatcher: claims up to 1000 queued messages of one send (one
+ * template a batch) and posts them as one `/v1/messages/batch`, a few batches at a time. The
+ * client never re-posts a batch whose body may have reached Jiguang; such recipients become
+ * `unknown` (submit_outcome_unknown) for the operator to resend on purpose.
+ */
+type JsmsChannel = Extract<DispatchChannel, { type: "jsms" }>;
+
+interface TemplateContent {
+  id: number;
+  params?: Record<string, string>;
+  signId?: number;
+}
+
+const PARALLEL_BATCHES = 2;
+/** A recipient JSMS did not take but may take later (50009, a connection refused) waits this long. */
+const RETRY_AFTER_MS = 2_000;
+
+export function startJsmsLane(ctx: LaneContext, channel: JsmsChannel): Lane {
+  const recorder = createOutcomeRecorder({ db: ctx.db, channelId: channel.id, owner: ctx.owner, ...ctx.recorder });
+  const client = new JsmsClient(channel.jsms, ctx.options.jsms);
+  const templates = new Map<string, TemplateContent>();
+  let running = 0;
+  let inFlight = 0;
+  let stopping = false;
+  let lastWork = Date.now();
+  let looking: Promise<void> | null = null;
+
+  async function templateOf(sendId: string): Promise<TemplateContent | null> {
+    if (!templates.has(sendId)) {
+      const content = (await sendContents(ctx.db, [sendId])).get(sendId);
+      const template = content?.template as TemplateContent | undefined;
+      if (template) templates.set(sendId, template);
+    }
+    return templates.get(sendId) ?? null;
+  }
+
+  async function sendOneBatch(): Promise<boolean> {
+    if (stopping || !ctx.lease.live) return false;
+    const sendId = await oldestSendWithQueued(ctx.db, channel.id);
+    if (!sendId) return false;
+    const template = await templateOf(sendId);
+    const claimed = await claimQueuedMessages(ctx.db, ctx.owner, channel.id, JSMS_BATCH_LIMIT, { sendId });
+    if (claimed.length === 0) return false;
+    ctx.noteClaimed(claimed.length);
+    lastWork = Date.now();
+    inFlight += claimed.length;
+    try {
+      if (!template) {
+        for (const m of claimed) recorder.recordOutcome(failed(m, "no_template", "The send has no JSMS template."));
+        return true;
+      }
+      const answer = await client.sendBatchChunk({
+        tempId: template.id,
+        signId: template.signId,
+        recipients: claimed.map((m) => ({ mobile: m.phone, tempPara: template.params })),
+      });
+      answer.results.forEach((result, i) => recorder.recordOutcome(outcomeOf(claimed[i]!, result)));
+    } finally {
+      inFlight -= claimed.length;
+    }
+    return true;
+  }
+
+  function look(): Promise<void> {
+    if (looking) return looking;
+    looking = (async () => {
+      try {
+        const workers: Promise<void>[] = [];
+        while (running < PARALLEL_BATCHES && !stopping) {
+          running += 1;
+          workers.push(
+            (async () => {
+              try {
+                while (await sendOneBatch()) {
+                  // Keep going while there is work.
+                }
+              } catch (error) {
+                logger.error("sending a JSMS batch failed", { channelId: channel.id, error });
+              } finally {
+                running -= 1;
+              }
+            })(),
+          );
+        }
+        await Promise.all(workers);
+      } finally {
+        looking = null;
+      }
+    })();
+    return looking;
+  }
+
+  return {
+    channelId: channel.id,
+    version: channel.version,
+    wake: () => void look(),
+    get busy() {
+      return inFlight > 0 || recorder.pending > 0;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    get idleForMs() {
+      return inFlight > 0 ? 0 : Date.now() - lastWork;
+    },
+    status: () => null,
+    async stop() {
+      stopping = true;
+      await looking;
+      await recorder.close();
+      client.close();
+    },
+    fence() {
+      stopping = true;
+      client.close();
+    },
+  };
+}
+
+function failed(message: ClaimedMessage, code: string, text: string, category = "unknown"): SubmitOutcome {
+  return {
+    transition: { id: message.id, from: "submitting", to: "failed", error: { code, category }, event: { kind: "submit_error", code, category, raw: { message: text } } },
+  };
+}
+
+export function outcomeOf(message: ClaimedMessage, result: BatchRecipientResult): SubmitOutcome {
+  if (result.outcome === "accepted") {
+    return {
+      transition: {
+        id: message.id,
+        from: "submitting",
+        to: "submitted",
+        providerMessageId: result.msgId,
+        segments: 1,
+            event: { kind: "submit_resp", code: "0", raw: { msgId: result.msgId } },
+      },
+      segments: [{ messageId: message.id, part: 1, phone: message.phone, providerMessageId: result.msgId }],
+    };
+  }
+  const code = String(result.error.code);
+  if (result.outcome === "unknown") {
+    const transition: MessageTransition = {
+      id: message.id,
+      from: "submitting",
+      to: "unknown",
+      uncertain: true,
+      error: { code: REASON_SUBMIT_OUTCOME_UNKNOWN, category: "unknown" },
+      event: { kind: "uncertain_attempt", code: REASON_SUBMIT_OUTCOME_UNKNOWN, raw: { message: result.error.message } },
+    };
+    return { transition };
+  }
+  if (result.error.retryable) {
+    return {
+      transition: {
+        id: message.id,
+        from: "submitting",
+        to: "queued",
+        attempts: -1,
+        nextAttemptAt: new Date(Date.now() + RETRY_AFTER_MS),
+        event: { kind: "requeued", code, raw: { message: result.error.message } },
+      },
+    };
+  }
+  return failed(message, code, result.error.message, result.error.category);
+}

@@ -1,0 +1,148 @@
+import { sql } from "drizzle-orm";
+import { executeRows, type Db } from "@/lib/db/client";
+import { newLeaseOwner } from "@/lib/db/lease";
+import { logger } from "@/lib/util/logger";
+import { applyTransitions, REASON_SUBMIT_OUTCOME_UNKNOWN, type MessageTransition } from "../message-state";
+
+/**
+ * A dispatcher's lease: one row in dispatcher_workers, renewed on a timer. Everything the
+ * dispatcher holds hangs on it: the messages it claimed (messages.claimed_by) and the CMPP
+ * connection slots it took. So one renewal a few seconds keeps all of it, and a crashed worker's
+ * claims and slots all lapse together, to be taken back by any other dispatcher.
+ *
+ * A worker that cannot renew (the database is unreachable, the process stalled) must assume the
+ * others will take its slots once its lease ends: it fences itself by closing its connections
+ * before that moment (`onFence`), so the channel's connection limit holds even across a partition.
+ */
+export interface WorkerLeaseOptions {
+  kind: "web" | "worker";
+  leaseMs: number;
+  /** Called once when the lease is (or may be) gone: stop claiming and close connections now. */
+  onFence: (reason: string) => void;
+}
+
+export interface WorkerLease {
+  readonly id: string;
+  /** false once fenced. */
+  readonly live: boolean;
+  stop(): Promise<void>;
+}
+
+export async function takeWorkerLease(db: Db, options: WorkerLeaseOptions): Promise<WorkerLease> {
+  const id = newLeaseOwner();
+  await db.execute(sql`insert into dispatcher_workers (id, kind, lease_until)
+    values (${id}, ${options.kind}, now() + ${options.leaseMs}::integer * interval '1 millisecond')`);
+  let live = true;
+  let stopped = false;
+  let lastRenewed = Date.now();
+  let renewing: Promise<void> | null = null;
+  const fence = (reason: string) => {
+    if (!live) return;
+    live = false;
+    clearInterval(timer);
+    logger.warn("dispatcher lease lost; closing its connections and claims", { worker: id, reason });
+    options.onFence(reason);
+  };
+  const renew = async () => {
+    try {
+      const rows = await executeRows<{ ok: number }>(
+        db,
+        sql`update dispatcher_workers set lease_until = now() + ${options.leaseMs}::integer * interval '1 millisecond'
+             where id = ${id} and lease_until >= now() returning 1 as ok`,
+      );
+      if (rows.length === 0) fence("the lease had lapsed and may have been taken back");
+      else lastRenewed = Date.now();
+    } catch (error) {
+      logger.warn("dispatcher lease renewal failed; retrying", { worker: id, error });
+    }
+  };
+  const timer = setInterval(() => {
+    if (stopped) return;
+    // Fence before the lease can lapse, with a margin for clocks and the time a close takes.
+    if (Date.now() - lastRenewed > options.leaseMs * 0.75) return fence("could not renew the lease in time");
+    if (!renewing) renewing = renew().finally(() => (renewing = null));
+  }, Math.max(50, Math.floor(options.leaseMs / 4)));
+  timer.unref();
+  return {
+    id,
+    get live() {
+      return live && !stopped;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await renewing;
+      // Gone for good: what it still held is free at once, not after the lease runs out.
+      await db.execute(sql`update channel_connection_slots set owner = null, taken_at = null where owner = ${id}`);
+      await db.execute(sql`delete from dispatcher_workers where id = ${id}`);
+    },
+  };
+}
+
+export interface ReclaimOutcome {
+  workers: number;
+  requeued: number;
+  unknown: number;
+}
+
+/**
+ * Takes back what lapsed dispatchers held. Their `submitting` messages may or may not have been
+ * sent (the crash could come before or after the SUBMIT left), so each is marked uncertain:
+ * CMPP channels that allow it send it again (counted as an attempt); JSMS never re-posts (no
+ * idempotency key at Jiguang) and CMPP channels with resubmission off make it `unknown`.
+ * Their connection slots are freed. One lapsed worker per transaction, its rows locked so two
+ * reclaimers never both take the same worker's messages back.
+ */
+export async function reclaimLapsedWorkers(db: Db, batch = 5_000): Promise<ReclaimOutcome> {
+  const outcome: ReclaimOutcome = { workers: 0, requeued: 0, unknown: 0 };
+  for (;;) {
+    const done = await db.transaction(async (tx) => {
+      const [worker] = await executeRows<{ id: string }>(
+        tx,
+        sql`select id from dispatcher_workers where lease_until < now() order by lease_until limit 1 for update skip locked`,
+      );
+      if (!worker) return true;
+      for (;;) {
+        const held = await executeRows<{ id: string; type: string; resubmit: boolean }>(
+          tx,
+          sql`select m.id::text as id, c.type, coalesce((c.config->>'resubmitUncertain')::boolean, true) as resubmit
+                from messages m join channels c on c.id = m.channel_id
+               where m.status = 'submitting' and m.claimed_by = ${worker.id}
+               order by m.id limit ${batch}`,
+        );
+        if (held.length === 0) break;
+        const transitions: MessageTransition[] = held.map((m) =>
+          m.type === "cmpp" && m.resubmit
+            ? { id: m.id, from: "submitting", to: "queued", uncertain: true, event: { kind: "uncertain_attempt", raw: { reason: "dispatcher_lost", worker: worker.id } } }
+            : {
+                id: m.id,
+                from: "submitting",
+                to: "unknown",
+                uncertain: true,
+                error: { code: REASON_SUBMIT_OUTCOME_UNKNOWN, category: "unknown" },
+                event: { kind: "uncertain_attempt", code: REASON_SUBMIT_OUTCOME_UNKNOWN, raw: { reason: "dispatcher_lost", worker: worker.id } },
+              },
+        );
+        const moved = await applyTransitions(tx, transitions, { owner: worker.id });
+        for (const m of moved) {
+          if (m.to === "queued") outcome.requeued += 1;
+          else outcome.unknown += 1;
+        }
+        if (held.length < batch) break;
+      }
+      await tx.execute(sql`update channel_connection_slots set owner = null, taken_at = null where owner = ${worker.id}`);
+      await tx.execute(sql`delete from dispatcher_workers where id = ${worker.id}`);
+      outcome.workers += 1;
+      return false;
+    });
+    if (done) break;
+  }
+  if (outcome.workers > 0) logger.warn("took back the work of lapsed dispatchers", { ...outcome });
+  return outcome;
+}
+
+/** Dispatchers with a live lease (for a fair share of connection slots). */
+export async function countLiveWorkers(db: Db): Promise<number> {
+  const [row] = await executeRows<{ n: number }>(db, sql`select count(*)::int as n from dispatcher_workers where lease_until >= now()`);
+  return row?.n ?? 0;
+}
