@@ -1,9 +1,15 @@
 /**
  * JSMS REST client: template sends (single and batch), app balance, and "test connection".
  *
- * Auth is HTTP Basic base64(appKey:masterSecret) on every call. Retries cover what can succeed later
- * (network failures, timeouts, 5xx, 50009 rate limit) with jittered exponential backoff; everything
- * else is thrown or reported per recipient at once.
+ * Auth is HTTP Basic base64(appKey:masterSecret) on every call.
+ *
+ * Sends are posted at most once in effect. JSMS has no idempotency key, so a second post of a batch
+ * that JSMS did receive bills and delivers up to 1000 messages again. A send is retried (with
+ * jittered exponential backoff) only when JSMS cannot have acted on it: the request never left in
+ * full (connection refused, DNS, reset or timeout before the body was handed to the operating
+ * system), or JSMS refused it with 50009 (rate limit). When the body left and no readable answer
+ * came (timeout, reset, 5xx, unreadable 2xx), the outcome is unknown and reported as such.
+ * The balance query has no side effect and is retried on network errors, timeouts and 5xx too.
  */
 import type { z } from "zod";
 import { JsmsError, type JsmsErrorScope, type JsmsTransportCode } from "@/lib/sender/jsms/errors";
@@ -61,17 +67,33 @@ export interface RecipientFailure {
   code: number | JsmsTransportCode;
   message: string;
   category: OutcomeCategory;
+  /** true when sending the recipient again later may succeed and cannot deliver it twice. */
   retryable: boolean;
   scope: JsmsErrorScope;
 }
 
+/**
+ * What happened to one recipient of a batch, by `outcome`:
+ * - `accepted`: JSMS took it; `msgId` will come back in its delivery report.
+ * - `not_sent`: JSMS did not send it (refused it, or it was never posted). `error.retryable` says
+ *   whether sending it again later may succeed (50009, connection refused, a chunk held back).
+ * - `unknown`: the request carrying it may have reached JSMS, and no readable answer about it came
+ *   (`error.code` "submit_outcome_unknown"; the cause is in `error.message`). It may have been
+ *   sent: never post it again blindly; wait for a delivery report, or give up on it.
+ * `ok` is true exactly for `accepted`.
+ */
 export type BatchRecipientResult =
-  | { index: number; mobile: string; ok: true; msgId: string }
-  | { index: number; mobile: string; ok: false; error: RecipientFailure };
+  | { index: number; mobile: string; outcome: "accepted"; ok: true; msgId: string }
+  | { index: number; mobile: string; outcome: "not_sent"; ok: false; error: RecipientFailure }
+  | { index: number; mobile: string; outcome: "unknown"; ok: false; error: RecipientFailure };
 
 export interface BatchSendResult {
+  /** Recipients JSMS accepted. */
   successCount: number;
+  /** Recipients certainly not sent. */
   failureCount: number;
+  /** Recipients that may or may not have been sent. The three counts add up to `results.length`. */
+  unknownCount: number;
   /** One entry per input recipient, in input order (`index` is the position in `recipients`). */
   results: BatchRecipientResult[];
 }
@@ -83,6 +105,8 @@ export interface JsmsBalance {
   appIndustry: number | null;
   appMarket: number | null;
 }
+
+const HELD_BACK = JsmsError.notSent("an earlier chunk of this batch has an unknown outcome, so this chunk was held back; it may be sent again.");
 
 export class JsmsClient {
   private readonly transport: HttpTransport;
@@ -101,20 +125,38 @@ export class JsmsClient {
     this.hooks = options.hooks ?? {};
   }
 
-  /** `POST /v1/messages`. Resolves to the JSMS msg_id; throws `JsmsError`. */
+  /**
+   * `POST /v1/messages`. Resolves to the JSMS msg_id; throws `JsmsError`. An error with
+   * `outcome: "unknown"` (code "submit_outcome_unknown") means the message may have been sent.
+   */
   async sendTemplate(message: TemplateMessage): Promise<{ msgId: string }> {
     const body: Record<string, unknown> = { mobile: message.mobile, temp_id: message.tempId };
     if (message.signId !== undefined) body.sign_id = message.signId;
     if (message.tempPara !== undefined) body.temp_para = message.tempPara;
-    const answer = await this.call("POST", "/v1/messages", singleSendAnswerSchema, JSON.stringify(body));
+    const answer = await this.post("/v1/messages", singleSendAnswerSchema, JSON.stringify(body));
     return { msgId: answer.msg_id };
   }
 
   /**
-   * `POST /v1/messages/batch`, in chunks of 1000. Never throws for JSMS answers: every recipient gets
-   * a result. When a whole chunk is refused (bad template, auth, balance, retries exhausted), that
-   * chunk and all later ones are marked with the same error and the later ones are not sent, since
-   * they would meet the same refusal.
+   * Sends one `POST /v1/messages/batch` of at most `JSMS_BATCH_LIMIT` recipients and answers one
+   * result per recipient, in input order. Never throws `JsmsError`: a whole-request refusal or an
+   * unknown outcome is given to every recipient. Throws `RangeError` above the limit; an empty
+   * list answers an empty result without a request.
+   */
+  async sendBatchChunk(batch: BatchTemplateMessage): Promise<BatchSendResult> {
+    if (batch.recipients.length > JSMS_BATCH_LIMIT) {
+      throw new RangeError(`a JSMS batch takes at most ${JSMS_BATCH_LIMIT} recipients, got ${batch.recipients.length}`);
+    }
+    return summarise((await this.sendChunk(batch, batch.recipients, 0)).results);
+  }
+
+  /**
+   * `POST /v1/messages/batch`, in chunks of 1000, one after the other. Never throws `JsmsError`:
+   * every recipient gets a result. When a chunk is refused whole (bad template, auth, balance, rate
+   * limit after the retries), that chunk and all later ones carry its error and the later ones are
+   * not sent, since they would meet the same refusal. When a chunk's outcome is unknown, the later
+   * chunks are not sent either (JSMS is failing, and each would risk 1000 more unknowns): they are
+   * `not_sent` with code "not_sent", `retryable: true`, and may be sent again.
    */
   async sendBatch(batch: BatchTemplateMessage): Promise<BatchSendResult> {
     const results: BatchRecipientResult[] = [];
@@ -122,24 +164,26 @@ export class JsmsClient {
     for (let start = 0; start < batch.recipients.length; start += JSMS_BATCH_LIMIT) {
       const chunk = batch.recipients.slice(start, start + JSMS_BATCH_LIMIT);
       if (stopWith === null) {
-        try {
-          results.push(...(await this.sendChunk(batch, chunk, start)));
-          continue;
-        } catch (error) {
-          if (!(error instanceof JsmsError)) throw error;
-          stopWith = failureFrom(error);
-        }
+        const sent = await this.sendChunk(batch, chunk, start);
+        results.push(...sent.results);
+        if (sent.wholeChunk?.outcome === "not_sent") stopWith = failureFrom(sent.wholeChunk);
+        else if (sent.wholeChunk?.outcome === "unknown") stopWith = failureFrom(HELD_BACK);
+        continue;
       }
       const failure = stopWith;
-      chunk.forEach((r, i) => results.push({ index: start + i, mobile: r.mobile, ok: false, error: failure }));
+      chunk.forEach((r, i) => results.push({ index: start + i, mobile: r.mobile, outcome: "not_sent", ok: false, error: failure }));
     }
-    const successCount = results.filter((r) => r.ok).length;
-    return { successCount, failureCount: results.length - successCount, results };
+    return summarise(results);
   }
 
   /** `GET /v1/accounts/app`: the app's remaining quota. */
   async getBalance(): Promise<JsmsBalance> {
-    const answer = await this.call("GET", "/v1/accounts/app", appBalanceAnswerSchema);
+    // No side effect: every failure that may pass later is retried, timeouts and 5xx included.
+    const answer = await withRetry(
+      async () => interpretAnswer(await this.transport.request("GET", "/v1/accounts/app", this.headers()), appBalanceAnswerSchema),
+      this.policy,
+      this.hooks,
+    );
     return {
       appBalance: answer.app_balance,
       appVoice: answer.app_voice,
@@ -153,24 +197,66 @@ export class JsmsClient {
     this.transport.close();
   }
 
+  /** One batch request; `wholeChunk` is the error every recipient got, when the request failed whole. */
   private async sendChunk(
     batch: BatchTemplateMessage,
     chunk: BatchTemplateMessage["recipients"],
     offset: number,
-  ): Promise<BatchRecipientResult[]> {
+  ): Promise<{ results: BatchRecipientResult[]; wholeChunk: JsmsError | null }> {
+    if (chunk.length === 0) return { results: [], wholeChunk: null };
     const body: Record<string, unknown> = { temp_id: batch.tempId };
     if (batch.signId !== undefined) body.sign_id = batch.signId;
     if (batch.tag !== undefined) body.tag = batch.tag;
     body.recipients = chunk.map((r) => (r.tempPara === undefined ? { mobile: r.mobile } : { mobile: r.mobile, temp_para: r.tempPara }));
-    const answer = await this.call("POST", "/v1/messages/batch", batchSendAnswerSchema, JSON.stringify(body));
-    return matchRecipients(chunk, answer.recipients, offset);
+    try {
+      const answer = await this.post("/v1/messages/batch", batchSendAnswerSchema, JSON.stringify(body));
+      return { results: matchRecipients(chunk, answer.recipients, offset), wholeChunk: null };
+    } catch (error) {
+      if (!(error instanceof JsmsError)) throw error;
+      const failure = failureFrom(error);
+      const results = chunk.map((r, i): BatchRecipientResult =>
+        error.outcome === "unknown"
+          ? { index: offset + i, mobile: r.mobile, outcome: "unknown", ok: false, error: failure }
+          : { index: offset + i, mobile: r.mobile, outcome: "not_sent", ok: false, error: failure },
+      );
+      return { results, wholeChunk: error };
+    }
   }
 
-  private call<S extends z.ZodType>(method: "GET" | "POST", path: string, schema: S, body?: string): Promise<z.output<S>> {
+  private headers(body?: string): Record<string, string> {
     const headers: Record<string, string> = { Authorization: this.authorization, Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
-    return withRetry(async () => interpretAnswer(await this.transport.request(method, path, headers, body), schema), this.policy, this.hooks);
+    return headers;
   }
+
+  /**
+   * A send: retried only while JSMS cannot have acted on it (see the file comment). Any failure
+   * after the request may have reached JSMS becomes "submit_outcome_unknown", which is final.
+   */
+  private post<S extends z.ZodType>(path: string, schema: S, body: string): Promise<z.output<S>> {
+    return withRetry(
+      async () => {
+        try {
+          return interpretAnswer(await this.transport.request("POST", path, this.headers(body), body), schema);
+        } catch (error) {
+          if (error instanceof JsmsError && error.outcome === "unknown") throw JsmsError.outcomeUnknown(error);
+          throw error;
+        }
+      },
+      this.policy,
+      this.hooks,
+    );
+  }
+}
+
+function summarise(results: BatchRecipientResult[]): BatchSendResult {
+  let successCount = 0;
+  let unknownCount = 0;
+  for (const r of results) {
+    if (r.outcome === "accepted") successCount++;
+    else if (r.outcome === "unknown") unknownCount++;
+  }
+  return { successCount, failureCount: results.length - successCount - unknownCount, unknownCount, results };
 }
 
 function interpretAnswer<S extends z.ZodType>(answer: HttpAnswer, schema: S): z.output<S> {
@@ -204,16 +290,18 @@ function entryResult(index: number, mobile: string, entry: BatchRecipientAnswer)
   const code = entry.error_code;
   const noErrorCode = code === undefined || code === null || code === "" || String(code) === "0" || String(code) === "50000";
   if (noErrorCode) {
-    if (entry.msg_id !== undefined) return { index, mobile, ok: true, msgId: entry.msg_id };
-    return { index, mobile, ok: false, error: failureFrom(JsmsError.badResponse(200, `entry for ${mobile} has neither msg_id nor error_code`)) };
+    if (entry.msg_id !== undefined) return { index, mobile, outcome: "accepted", ok: true, msgId: entry.msg_id };
+    // JSMS may have sent it: an entry we cannot read is an unknown outcome, not a refusal.
+    const unreadable = JsmsError.outcomeUnknown(JsmsError.badResponse(200, `entry for ${mobile} has neither msg_id nor error_code`));
+    return { index, mobile, outcome: "unknown", ok: false, error: failureFrom(unreadable) };
   }
-  return { index, mobile, ok: false, error: failureFrom(JsmsError.fromApi(code, 200, entry.error_message ?? undefined)) };
+  return { index, mobile, outcome: "not_sent", ok: false, error: failureFrom(JsmsError.fromApi(code, 200, entry.error_message ?? undefined)) };
 }
 
 /**
  * Pairs answer entries with the recipients sent. Position first (JSMS answers in request order);
  * if the answer does not line up, by mobile, taking duplicates in order. A recipient left without an
- * entry is failed as unreadable rather than retried: JSMS may have sent it.
+ * entry has an unknown outcome: JSMS may have sent it.
  */
 function matchRecipients(
   chunk: BatchTemplateMessage["recipients"],
@@ -233,8 +321,8 @@ function matchRecipients(
   return chunk.map((r, i) => {
     const entry = byMobile.get(normaliseMobile(r.mobile))?.shift();
     if (entry) return entryResult(offset + i, r.mobile, entry);
-    const missing = JsmsError.badResponse(200, `the answer has no entry for ${r.mobile}`);
-    return { index: offset + i, mobile: r.mobile, ok: false, error: failureFrom(missing) };
+    const missing = JsmsError.outcomeUnknown(JsmsError.badResponse(200, `the answer has no entry for ${r.mobile}`));
+    return { index: offset + i, mobile: r.mobile, outcome: "unknown", ok: false, error: failureFrom(missing) };
   });
 }
 

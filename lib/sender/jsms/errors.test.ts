@@ -59,12 +59,39 @@ describe("JsmsError", () => {
   });
 
   it("transport failures: network and timeout retry, a garbled 2xx never does", () => {
-    const network = JsmsError.network(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), "POST http://x/v1/messages");
-    expect(network).toMatchObject({ code: "network", retryable: true, httpStatus: null });
+    const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+    const network = JsmsError.network(refused, "POST http://x/v1/messages", "connecting");
+    expect(network).toMatchObject({ code: "network", retryable: true, httpStatus: null, outcome: "not_sent" });
     expect(network.message).toBe("Could not reach POST http://x/v1/messages: ECONNREFUSED");
     expect(JsmsError.timeout("GET http://x", 50)).toMatchObject({ code: "timeout", retryable: true });
     expect(JsmsError.http(503, "JSMS")).toMatchObject({ code: "http", retryable: true });
     expect(JsmsError.http(404, "JSMS")).toMatchObject({ code: "http", retryable: false });
     expect(JsmsError.badResponse(200, "not JSON")).toMatchObject({ code: "bad_response", retryable: false });
+  });
+
+  it("say whether the request may have reached JSMS: only from the moment its body left in full", () => {
+    const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+    const outcomes = (["connecting", "sending", "sent", "answering"] as const).map((stage) => [
+      JsmsError.network(reset, "POST u", stage).outcome,
+      JsmsError.timeout("POST u", 10, stage).outcome,
+    ]);
+    expect(outcomes).toEqual([["not_sent", "not_sent"], ["not_sent", "not_sent"], ["unknown", "unknown"], ["unknown", "unknown"]]);
+    expect(JsmsError.timeout("POST u", 10, "connecting").message).toBe("Could not connect to POST u within 10 ms");
+    expect(JsmsError.timeout("POST u", 10, "sent").message).toBe("No answer from POST u within 10 ms");
+    // A refusal is an answer about the request; a 5xx or an unreadable 2xx is not.
+    expect(JsmsError.fromApi(50009, 403).outcome).toBe("not_sent");
+    expect(JsmsError.fromApi(50019, 500).outcome).toBe("unknown");
+    expect(JsmsError.http(429, "JSMS").outcome).toBe("not_sent");
+    expect(JsmsError.http(502, "JSMS").outcome).toBe("unknown");
+    expect(JsmsError.badResponse(200, "x").outcome).toBe("unknown");
+  });
+
+  it("an unknown outcome is final and keeps its cause; a held-back chunk may be sent again", () => {
+    const cause = JsmsError.fromApi(50019, 503, "server error");
+    const unknown = JsmsError.outcomeUnknown(cause);
+    expect(unknown).toMatchObject({ code: "submit_outcome_unknown", outcome: "unknown", retryable: false, httpStatus: 503, category: "unknown", jsmsMessage: "server error" });
+    expect(unknown.cause).toBe(cause);
+    expect(unknown.message).toBe("JSMS may have accepted this send; it is not sent again. JSMS had an internal error. (50019)");
+    expect(JsmsError.notSent("held back")).toMatchObject({ code: "not_sent", outcome: "not_sent", retryable: true, message: "Not sent: held back" });
   });
 });

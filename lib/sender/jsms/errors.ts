@@ -115,8 +115,36 @@ export function describeJsmsErrorCode(code: number | string, httpStatus?: number
   };
 }
 
-/** Failures below the JSMS protocol: no JSMS error code exists for them. */
-export type JsmsTransportCode = "network" | "timeout" | "http" | "bad_response";
+/**
+ * Failures below the JSMS protocol, for which JSMS has no code of its own:
+ * - `network`, `timeout`: the connection failed or no answer came in time;
+ * - `http`: a non-2xx answer without a JSMS error body (a proxy's page);
+ * - `bad_response`: an answer we cannot read;
+ * - `submit_outcome_unknown`: a send whose request may have reached JSMS and whose answer we did not
+ *   get or cannot read (the cause is in the message): it may have been sent, so it is never re-posted;
+ * - `not_sent`: a batch chunk held back because an earlier chunk's outcome is unknown; safe to send.
+ */
+export type JsmsTransportCode = "network" | "timeout" | "http" | "bad_response" | "submit_outcome_unknown" | "not_sent";
+
+/**
+ * What a failure means for the messages of the request:
+ * - `not_sent`: JSMS did not send them (it refused, or the request never reached it in full);
+ * - `unknown`: the request may have reached JSMS and been acted on; only a delivery report can tell.
+ */
+export type JsmsSendOutcome = "not_sent" | "unknown";
+
+/**
+ * How far an HTTP exchange got when it failed. Until the request body has been handed to the
+ * operating system in full (`connecting`, `sending`), JSMS cannot have acted on it: it reads a JSON
+ * body of a declared Content-Length, and an incomplete one is never processed. From `sent` on
+ * (the request's 'finish' event, or an answer already arriving) it may have been.
+ */
+export type ExchangeStage = "connecting" | "sending" | "sent" | "answering";
+
+/** true when a request that failed at `stage` may have reached JSMS in full. */
+export function mayHaveReachedServer(stage: ExchangeStage): boolean {
+  return stage === "sent" || stage === "answering";
+}
 
 interface JsmsErrorFields {
   code: number | JsmsTransportCode;
@@ -124,10 +152,16 @@ interface JsmsErrorFields {
   retryable: boolean;
   category: OutcomeCategory;
   scope: JsmsErrorScope;
+  outcome: JsmsSendOutcome;
   message: string;
   /** What JSMS itself said, when it said anything. */
   jsmsMessage?: string;
   cause?: unknown;
+}
+
+/** A 5xx answer comes after the server read the request, and a server error says nothing of what it did. */
+function outcomeOfStatus(httpStatus: number): JsmsSendOutcome {
+  return httpStatus >= 500 ? "unknown" : "not_sent";
 }
 
 /** The one error type the JSMS client throws. */
@@ -137,6 +171,8 @@ export class JsmsError extends Error {
   readonly retryable: boolean;
   readonly category: OutcomeCategory;
   readonly scope: JsmsErrorScope;
+  /** For a send: whether its messages were certainly not sent, or may have been. */
+  readonly outcome: JsmsSendOutcome;
   readonly jsmsMessage: string | undefined;
 
   constructor(fields: JsmsErrorFields) {
@@ -147,6 +183,7 @@ export class JsmsError extends Error {
     this.retryable = fields.retryable;
     this.category = fields.category;
     this.scope = fields.scope;
+    this.outcome = fields.outcome;
     this.jsmsMessage = fields.jsmsMessage;
   }
 
@@ -160,32 +197,49 @@ export class JsmsError extends Error {
       retryable: info.retryable || isRetryableHttpStatus(httpStatus),
       category: info.category,
       scope: info.scope,
+      outcome: outcomeOfStatus(httpStatus),
       message: `${info.description} (${info.code})`,
       jsmsMessage: jsmsMessage ?? info.jsmsMessage,
     });
   }
 
-  static network(cause: unknown, target: string): JsmsError {
+  /** The connection failed; `stage` says whether the request had been sent in full by then. */
+  static network(cause: unknown, target: string, stage: ExchangeStage = "sent"): JsmsError {
     const reason = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
+    const message =
+      stage === "connecting"
+        ? `Could not reach ${target}: ${reason}`
+        : stage === "sending"
+          ? `Connection to ${target} failed before the request was sent in full: ${reason}`
+          : `Connection to ${target} failed after the request was sent: ${reason}`;
     return new JsmsError({
       code: "network",
       httpStatus: null,
       retryable: true,
       category: "unknown",
       scope: "request",
-      message: `Could not reach ${target}: ${reason}`,
+      outcome: mayHaveReachedServer(stage) ? "unknown" : "not_sent",
+      message,
       cause,
     });
   }
 
-  static timeout(target: string, timeoutMs: number): JsmsError {
+  /** The deadline passed; `stage` says how far the exchange had got. */
+  static timeout(target: string, timeoutMs: number, stage: ExchangeStage = "sent"): JsmsError {
+    const message =
+      stage === "connecting"
+        ? `Could not connect to ${target} within ${timeoutMs} ms`
+        : stage === "sending"
+          ? `Could not send the request to ${target} in full within ${timeoutMs} ms`
+          : `No answer from ${target} within ${timeoutMs} ms`;
     return new JsmsError({
       code: "timeout",
       httpStatus: null,
       retryable: true,
       category: "unknown",
       scope: "request",
-      message: `No answer from ${target} within ${timeoutMs} ms`,
+      outcome: mayHaveReachedServer(stage) ? "unknown" : "not_sent",
+      message,
     });
   }
 
@@ -197,6 +251,7 @@ export class JsmsError extends Error {
       retryable: isRetryableHttpStatus(httpStatus),
       category: "unknown",
       scope: "request",
+      outcome: outcomeOfStatus(httpStatus),
       message: `${target} answered HTTP ${httpStatus} without a JSMS error body`,
     });
   }
@@ -212,7 +267,39 @@ export class JsmsError extends Error {
       retryable: false,
       category: "unknown",
       scope: "request",
+      outcome: "unknown",
       message: `JSMS answered HTTP ${httpStatus} with a body we could not read: ${detail}`,
+    });
+  }
+
+  /**
+   * A send that may have reached JSMS and got no answer we can read. Never retried: JSMS has no
+   * idempotency key, so a second post could send every message of it twice. `cause` is kept.
+   */
+  static outcomeUnknown(cause: JsmsError): JsmsError {
+    return new JsmsError({
+      code: "submit_outcome_unknown",
+      httpStatus: cause.httpStatus,
+      retryable: false,
+      category: "unknown",
+      scope: "request",
+      outcome: "unknown",
+      message: `JSMS may have accepted this send; it is not sent again. ${cause.message}`,
+      jsmsMessage: cause.jsmsMessage,
+      cause,
+    });
+  }
+
+  /** Messages of a batch chunk that was not sent, because an earlier chunk's outcome is unknown. */
+  static notSent(reason: string): JsmsError {
+    return new JsmsError({
+      code: "not_sent",
+      httpStatus: null,
+      retryable: true,
+      category: "unknown",
+      scope: "request",
+      outcome: "not_sent",
+      message: `Not sent: ${reason}`,
     });
   }
 }

@@ -7,7 +7,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { JsmsError } from "@/lib/sender/jsms/errors";
+import { JsmsError, type ExchangeStage } from "@/lib/sender/jsms/errors";
 
 export interface HttpTransportOptions {
   baseUrl: string;
@@ -22,6 +22,15 @@ export interface HttpAnswer {
   text: string;
 }
 
+const IDLE_SOCKET_MS = 4_000;
+
+const STAGE_ORDER: readonly ExchangeStage[] = ["connecting", "sending", "sent", "answering"];
+
+/** Stages only move forward: a late 'connect' must not undo 'finish'. */
+function advance(current: ExchangeStage, next: ExchangeStage): ExchangeStage {
+  return STAGE_ORDER.indexOf(next) > STAGE_ORDER.indexOf(current) ? next : current;
+}
+
 export class HttpTransport {
   private readonly base: URL;
   private readonly agent: http.Agent;
@@ -32,7 +41,10 @@ export class HttpTransport {
     if (this.base.protocol !== "http:" && this.base.protocol !== "https:") {
       throw new TypeError(`JSMS base URL must be http(s): ${options.baseUrl}`);
     }
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, keepAliveMsecs: 15_000 };
+    // Idle pooled sockets close after IDLE_SOCKET_MS, before common server keep-alive timeouts (5 s
+    // for Node, 60–75 s for nginx): a send written to a socket the server is closing at that moment
+    // would fail after its body left, and its outcome would be unknown.
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, keepAliveMsecs: 15_000, timeout: IDLE_SOCKET_MS };
     this.client = this.base.protocol === "https:" ? https : http;
     this.agent = this.base.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
@@ -42,6 +54,11 @@ export class HttpTransport {
     return this.base.href.replace(/\/+$/, "");
   }
 
+  /**
+   * Rejects with a `JsmsError` whose `outcome` says whether the request may have reached the server:
+   * "not_sent" while the body had not been handed to the operating system in full (the request's
+   * 'finish' event), "unknown" after it, or once an answer started to arrive.
+   */
   request(method: "GET" | "POST", path: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer> {
     // Keep any path prefix of the base URL (a reverse proxy may mount JSMS under /jsms).
     const url = new URL(this.base.pathname.replace(/\/+$/, "") + path, this.base);
@@ -49,6 +66,7 @@ export class HttpTransport {
     const limit = this.options.maxResponseBytes ?? 8 * 1024 * 1024;
     return new Promise<HttpAnswer>((resolve, reject) => {
       let settled = false;
+      let stage: ExchangeStage = "connecting";
       const finish = (error: JsmsError | null, answer?: HttpAnswer) => {
         if (settled) return;
         settled = true;
@@ -62,11 +80,19 @@ export class HttpTransport {
         headers: body === undefined ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
       });
       const deadline = setTimeout(() => {
-        finish(JsmsError.timeout(target, this.options.timeoutMs));
+        finish(JsmsError.timeout(target, this.options.timeoutMs, stage));
         req.destroy();
       }, this.options.timeoutMs);
-      req.on("error", (error) => finish(JsmsError.network(error, target)));
+      req.on("socket", (socket) => {
+        // A pooled socket is connected already; a new one is not until 'connect'.
+        if (!socket.connecting) stage = advance(stage, "sending");
+        else socket.once("connect", () => (stage = advance(stage, "sending")));
+      });
+      // Emitted once the last byte of the body has been handed to the operating system.
+      req.on("finish", () => (stage = advance(stage, "sent")));
+      req.on("error", (error) => finish(JsmsError.network(error, target, stage)));
       req.on("response", (res) => {
+        stage = "answering";
         const chunks: Buffer[] = [];
         let size = 0;
         res.on("data", (chunk: Buffer) => {
@@ -78,10 +104,10 @@ export class HttpTransport {
           }
           chunks.push(chunk);
         });
-        res.on("error", (error) => finish(JsmsError.network(error, target)));
+        res.on("error", (error) => finish(JsmsError.network(error, target, stage)));
         // A connection cut mid-answer must not leave the promise hanging until the deadline.
         res.on("close", () => {
-          if (!res.complete) finish(JsmsError.network(new Error("connection closed before the answer was complete"), target));
+          if (!res.complete) finish(JsmsError.network(new Error("connection closed before the answer was complete"), target, stage));
         });
         res.on("end", () => finish(null, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
       });

@@ -23,6 +23,7 @@ export {
   isRetryableHttpStatus,
   type JsmsErrorInfo,
   type JsmsErrorScope,
+  type JsmsSendOutcome,
   type JsmsTransportCode,
 } from "@/lib/sender/jsms/errors";
 export { DEFAULT_RETRY_POLICY, computeBackoffDelay, withRetry, type RetryHooks, type RetryPolicy } from "@/lib/sender/jsms/retry";
@@ -58,8 +59,10 @@ export {
   type JsmsSandbox,
   type JsmsSandboxOptions,
   type JsmsSandboxStats,
+  type SandboxAcceptedCopies,
   type SandboxApp,
   type SandboxFaults,
+  type SandboxLimits,
   type SandboxMessage,
   type SandboxReportOptions,
   type SandboxTemplate,

@@ -32,7 +32,12 @@ export interface RetryHooks {
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Runs `operation` until it succeeds, throws a non-retryable error, or the attempts run out. */
+/**
+ * Runs `operation` until it succeeds, throws a non-retryable error, or the attempts run out.
+ * What is retryable is the error's own decision: the client turns a send that may have reached JSMS
+ * into a non-retryable "submit_outcome_unknown" before it gets here, so only sends JSMS cannot have
+ * acted on are tried again.
+ */
 export async function withRetry<T>(operation: () => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
   const attempts = Math.max(1, Math.floor(policy.attempts));
   for (let attempt = 0; ; attempt++) {

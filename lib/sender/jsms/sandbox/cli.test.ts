@@ -47,6 +47,18 @@ describe("jsms:sandbox command", () => {
     expect(stats.apps.key2).toMatchObject({ accepted: 1, balance: 4 });
   });
 
+  it("switches on the rate limit (50009) and the repeat check (50034, batch entries too) from flags", async () => {
+    const { url } = await start(["--port", "0", "--app", "key1:secret1", "--rate-limit", "1", "--repeat-window", "60000", "--no-reports", "--quiet"]);
+    const headers = { Authorization: "Basic " + Buffer.from("key1:secret1").toString("base64"), "Content-Type": "application/json" };
+    const batch = (mobiles: string[]) =>
+      fetch(`${url}/v1/messages/batch`, { method: "POST", headers, body: JSON.stringify({ temp_id: 1, recipients: mobiles.map((mobile) => ({ mobile, temp_para: { code: "1" } })) }) });
+    const first = await (await batch(["13800138000", "13800138000"])).json();
+    expect(first.recipients.map((r: { error_code?: string }) => r.error_code ?? "ok")).toEqual(["ok", "50034"]);
+    const limited = await batch(["13800138001"]);
+    expect(limited.status).toBe(403);
+    expect((await limited.json()).error.code).toBe(50009);
+  });
+
   it("starts bare with a demo app it names, and refuses a malformed --app", async () => {
     const { url, output } = await start(["--port", "0", "--quiet"]);
     const demo = /demo app ([0-9a-f]{24}):([0-9a-f]{24})/.exec(output());

@@ -20,14 +20,20 @@ const HELP = `JSMS sandbox: a local imitation of api.sms.jpush.cn
   --no-reports             post no delivery reports
   --duplicate-rate R       share of reports posted twice (0-1, default 0)
   --duplicate-delay MS     delay of the duplicate after the first (default 50)
-  --rate-limit N           send requests per second per app before 50009
-  --repeat-window MS       same message to the same number within MS → 50034
+  --rate-limit N           send requests per second per app before 50009 (default: none)
+  --repeat-window MS       same message to the same number within MS → 50034, batch entries too (default: off)
   --unsubscribed NUMBER    a number that unsubscribed, 50024 (repeatable)
   --retry-delays A,B,C     callback retry delays in ms (default 180000,3600000,43200000)
   --seed N                 seed for report mix and duplicates
   --quiet                  no log lines besides the "listening" one
 
-Control: GET /__sandbox/stats, GET /__sandbox/messages, POST /__sandbox/{apps,callback-url,balance,faults,reply,report}`;
+Callback URLs must pass Jiguang's check first: GET URL?echostr=X answered 200 with exactly X.
+
+Control: GET /__sandbox/stats, GET /__sandbox/messages,
+         POST /__sandbox/{apps,callback-url,balance,faults,limits,reply,report,callback}
+         limits {rateLimitPerSecond: N|null, repeatSendWindowMs: MS} switch 50009 / 50034 on or off
+         faults {failNext, failStatus, failBody: "jsms"|"html", dropNext, dropAfterAcceptNext,
+                 lateAnswerNext, lateAnswerMs, latencyMs}`;
 
 const DEMO_APP = { appKey: "5a4d5b0c0e1f2a3b4c5d6e7f", masterSecret: "0f1e2d3c4b5a69788796a5b4" };
 

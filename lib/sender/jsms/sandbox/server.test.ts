@@ -13,19 +13,33 @@ interface Received {
   contentType: string | undefined;
 }
 
+/** How the receiver answers Jiguang's `GET ?echostr=` check; by default as our route does. */
+type EchoAnswer = (echostr: string, check: number) => { status: number; body: string };
+const echoBack: EchoAnswer = (echostr) => ({ status: 200, body: echostr });
+
 /**
- * Plays our route handler: verifies each callback with the real verify function and answers with
- * the scripted status (200 unless `answer` says otherwise for that attempt number).
+ * Plays our route handler: answers the echostr check (as `echo` says), verifies each callback with
+ * the real verify function and answers with the scripted status (200 unless `answer` says otherwise
+ * for that attempt number).
  */
-async function startReceiver(credentials = APP, answer: (attempt: number) => number = () => 200) {
+async function startReceiver(credentials = APP, answer: (attempt: number) => number = () => 200, echo: EchoAnswer = echoBack) {
   const received: Received[] = [];
   const refused: string[] = [];
+  const checks: string[] = [];
   let attempts = 0;
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
+      if (req.method === "GET") {
+        const echostr = new URL(req.url ?? "/", "http://receiver").searchParams.get("echostr") ?? "";
+        checks.push(echostr);
+        const reply = echo(echostr, checks.length);
+        res.writeHead(reply.status, { "Content-Type": "text/plain" });
+        res.end(reply.body);
+        return;
+      }
       attempts++;
       const parsed = parseCallbackForm(new URLSearchParams(body));
       if (!parsed.ok) refused.push(parsed.reason);
@@ -43,6 +57,7 @@ async function startReceiver(credentials = APP, answer: (attempt: number) => num
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/jsms/callback/ch1`,
     received,
     refused,
+    checks,
     attempts: () => attempts,
     waitFor: (count: number) =>
       received.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
@@ -170,6 +185,105 @@ describe("JSMS API imitation", () => {
   });
 });
 
+describe("limits a test switches on and off", () => {
+  const post = (sandbox: JsmsSandbox, path: string, body: object) => fetch(`${sandbox.url}/__sandbox/${path}`, { method: "POST", body: JSON.stringify(body) });
+  const batch = (sandbox: JsmsSandbox, mobiles: string[]) =>
+    call(sandbox, "POST", "/v1/messages/batch", JSON.stringify({ temp_id: 1, recipients: mobiles.map((mobile) => ({ mobile, temp_para: { code: "5" } })) }));
+
+  it("applies the repeat check (50034) to batch entries, inside one batch and across batches, once switched on", async () => {
+    await withSandbox({ templates: [{ tempId: 1, params: ["code"] }] }, async (sandbox) => {
+      // Off by default: the same message twice is accepted twice, and the stats say so.
+      expect(JSON.parse((await batch(sandbox, ["13800000001", "13800000001"])).text).success_count).toBe(2);
+      expect(sandbox.stats().acceptedMoreThanOnce).toEqual([{ appKey: APP.appKey, mobile: "13800000001", tempId: 1, tempPara: { code: "5" }, count: 2 }]);
+
+      expect((await post(sandbox, "limits", { repeatSendWindowMs: 60_000 })).status).toBe(200);
+      const inside = JSON.parse((await batch(sandbox, ["13800000002", "13800000002", "13800000003"])).text);
+      expect(inside).toMatchObject({ success_count: 2, failure_count: 1 });
+      expect(inside.recipients.map((r: { error_code?: string }) => r.error_code ?? "ok")).toEqual(["ok", "50034", "ok"]);
+      const across = JSON.parse((await batch(sandbox, ["13800000003"])).text);
+      expect(across.recipients[0].error_code).toBe("50034");
+      expect(sandbox.timesAccepted({ mobile: "13800000003", tempId: 1, tempPara: { code: 5 } })).toBe(1);
+
+      sandbox.setLimits({ repeatSendWindowMs: 0 });
+      expect(JSON.parse((await batch(sandbox, ["13800000003"])).text).success_count).toBe(1);
+      expect(sandbox.timesAccepted({ appKey: APP.appKey, mobile: "13800000003", tempId: 1, tempPara: { code: "5" } })).toBe(2);
+      expect(sandbox.stats().distinctMessages).toBe(3);
+    });
+  });
+
+  it("switches the rate limit (50009) on and off at run time", async () => {
+    await withSandbox({ templates: [{ tempId: 1, params: ["code"] }] }, async (sandbox) => {
+      expect((await post(sandbox, "limits", { rateLimitPerSecond: 1 })).status).toBe(200);
+      expect((await batch(sandbox, ["13800000001"])).status).toBe(200);
+      const limited = await batch(sandbox, ["13800000002"]);
+      expect(limited.status).toBe(403);
+      expect(JSON.parse(limited.text).error.code).toBe(50009);
+      expect((await post(sandbox, "limits", { rateLimitPerSecond: null })).status).toBe(200);
+      expect((await batch(sandbox, ["13800000002"])).status).toBe(200);
+      expect((await post(sandbox, "limits", { rateLimitPerSecond: "fast" })).status).toBe(400);
+    });
+  });
+});
+
+describe("faults for unknown outcomes", () => {
+  const sendBatch = (sandbox: JsmsSandbox, mobiles: string[], signal?: AbortSignal) =>
+    fetch(`${sandbox.url}/v1/messages/batch`, {
+      method: "POST",
+      headers: { Authorization: AUTH, "Content-Type": "application/json" },
+      body: JSON.stringify({ temp_id: 2, recipients: mobiles.map((mobile) => ({ mobile })) }),
+      signal,
+    });
+
+  it("accepts a send at once and holds its answer back past the client's deadline; the reports still come", async () => {
+    const receiver = await startReceiver();
+    await withSandbox({ apps: [{ ...APP, callbackUrl: receiver.url }], reports: { delayMs: 0 } }, async (sandbox) => {
+      expect((await fetch(`${sandbox.url}/__sandbox/faults`, { method: "POST", body: JSON.stringify({ lateAnswerNext: 1, lateAnswerMs: 2_000 }) })).status).toBe(200);
+      const started = Date.now();
+      await expect(sendBatch(sandbox, ["13800000001", "13800000002"], AbortSignal.timeout(100))).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(sandbox.messages().map((m) => m.mobile)).toEqual(["13800000001", "13800000002"]);
+      expect(sandbox.stats().faults).toMatchObject({ lateAnswers: 1 });
+      await receiver.waitFor(2);
+      expect(receiver.received.map((r) => (r.callback.type === "SMS_REPORT" ? r.callback.data.phone : "")).sort()).toEqual(["13800000001", "13800000002"]);
+      // Only the next send was late.
+      expect((await sendBatch(sandbox, ["13800000003"])).status).toBe(200);
+    });
+    await receiver.close();
+  });
+
+  it("answers 5xx for the next N sends with JSMS's error body or a proxy's HTML page, without accepting them", async () => {
+    await withSandbox({}, async (sandbox) => {
+      sandbox.faults({ failNext: 2, failStatus: 502, failBody: "html" });
+      for (let i = 0; i < 2; i++) {
+        const answer = await sendBatch(sandbox, ["13800000001"]);
+        expect(answer.status).toBe(502);
+        expect(answer.headers.get("content-type")).toMatch(/^text\/html/);
+        expect(await answer.text()).toMatch(/^<html>/);
+      }
+      sandbox.faults({ failNext: 1, failStatus: 503, failBody: "jsms" });
+      const jsms = await sendBatch(sandbox, ["13800000001"]);
+      expect(jsms.status).toBe(503);
+      expect(await jsms.json()).toEqual({ error: { code: 50019, message: "server error" } });
+      expect(sandbox.messages()).toEqual([]);
+      expect((await sendBatch(sandbox, ["13800000001"])).status).toBe(200);
+      expect(sandbox.stats().faults.failed).toBe(3);
+      expect((await fetch(`${sandbox.url}/__sandbox/faults`, { method: "POST", body: JSON.stringify({ failBody: "xml" }) })).status).toBe(400);
+    });
+  });
+
+  it("drops the connection after reading the body, before or after accepting the send", async () => {
+    await withSandbox({}, async (sandbox) => {
+      sandbox.faults({ dropNext: 1 });
+      await expect(sendBatch(sandbox, ["13800000001"])).rejects.toThrow();
+      expect(sandbox.messages()).toEqual([]);
+      sandbox.faults({ dropAfterAcceptNext: 1 });
+      await expect(sendBatch(sandbox, ["13800000001"])).rejects.toThrow();
+      expect(sandbox.timesAccepted({ mobile: "13800000001", tempId: 2 })).toBe(1);
+      expect(sandbox.stats().faults).toMatchObject({ dropped: 1, droppedAfterAccept: 1 });
+    });
+  });
+});
+
 describe("rate limit", () => {
   it("answers 50009 beyond the configured sends per second", async () => {
     await withSandbox({ rateLimitPerSecond: 2, templates: [{ tempId: 1, params: [] }] }, async (sandbox) => {
@@ -180,6 +294,59 @@ describe("rate limit", () => {
       expect(third.status).toBe(403);
       expect(JSON.parse(third.text).error.code).toBe(50009);
     });
+  });
+});
+
+describe("callback URL check (echostr)", () => {
+  const send = (sandbox: JsmsSandbox, mobile: string) => call(sandbox, "POST", "/v1/messages", JSON.stringify({ mobile, temp_id: 2 }));
+
+  it("checks a URL once with a random echostr before the first callback, then posts", async () => {
+    const receiver = await startReceiver();
+    await withSandbox({ apps: [{ ...APP, callbackUrl: receiver.url }], reports: { delayMs: 0 } }, async (sandbox) => {
+      await send(sandbox, "13800000001");
+      await send(sandbox, "13800000002");
+      await receiver.waitFor(2);
+      await sandbox.settleCallbacks();
+      expect(receiver.checks).toHaveLength(1);
+      expect(receiver.checks[0]).toMatch(/^[0-9a-f]{16}$/);
+      expect(sandbox.stats().callbacks).toMatchObject({ urlChecks: 1, urlChecksFailed: 0, posted: 2, acknowledged: 2 });
+      // Saving the URL again makes Jiguang check it again.
+      sandbox.setCallbackUrl(APP.appKey, receiver.url);
+      await send(sandbox, "13800000003");
+      await receiver.waitFor(3);
+      expect(receiver.checks).toHaveLength(2);
+      expect(receiver.checks[1]).not.toBe(receiver.checks[0]);
+    });
+    await receiver.close();
+  });
+
+  it("posts nothing to a URL that fails the check, and checks again on the next attempt", async () => {
+    // A body with a newline is not "exactly the echostr"; a 404 is not 200.
+    const echo: EchoAnswer = (echostr, check) => (check === 1 ? { status: 200, body: `${echostr}\n` } : check === 2 ? { status: 404, body: echostr } : { status: 200, body: echostr });
+    const receiver = await startReceiver(APP, () => 200, echo);
+    await withSandbox({ apps: [{ ...APP, callbackUrl: receiver.url }], reports: { delayMs: 0 }, callbackRetryDelaysMs: [10, 10, 10] }, async (sandbox) => {
+      await send(sandbox, "13800000001");
+      await receiver.waitFor(1);
+      await sandbox.settleCallbacks();
+      expect(receiver.checks).toHaveLength(3);
+      expect(receiver.attempts()).toBe(1);
+      expect(sandbox.stats().callbacks).toMatchObject({ urlChecks: 3, urlChecksFailed: 2, posted: 1, failed: 2, retries: 2, acknowledged: 1 });
+    });
+    await receiver.close();
+  });
+
+  it("gives a URL that never passes no callback at all, and abandons the callback after the retries", async () => {
+    const receiver = await startReceiver(APP, () => 200, () => ({ status: 200, body: "success" }));
+    await withSandbox({ apps: [{ ...APP, callbackUrl: receiver.url }], reports: { delayMs: 0 }, callbackRetryDelaysMs: [5, 5, 5] }, async (sandbox) => {
+      await send(sandbox, "13800000001");
+      expect(await sandbox.injectReply({ appKey: APP.appKey, phone: "13800000001", content: "hi" })).toBe("abandoned");
+      await sandbox.settleCallbacks();
+      expect(receiver.attempts()).toBe(0);
+      expect(receiver.received).toEqual([]);
+      expect(sandbox.stats().callbacks).toMatchObject({ posted: 0, acknowledged: 0, abandoned: 2, urlChecksFailed: receiver.checks.length });
+      expect(receiver.checks.length).toBeGreaterThanOrEqual(4);
+    });
+    await receiver.close();
   });
 });
 
@@ -267,7 +434,8 @@ describe("callbacks", () => {
     await withSandbox({ apps: [{ ...APP, callbackUrl: url }], reports: { delayMs: 0 }, callbackRetryDelaysMs: [5] }, async (sandbox) => {
       await send(sandbox, "13800000001");
       await sandbox.settleCallbacks();
-      expect(sandbox.stats().callbacks).toMatchObject({ posted: 2, failed: 2, abandoned: 1 });
+      // The URL check fails on both attempts, so nothing is posted at all.
+      expect(sandbox.stats().callbacks).toMatchObject({ posted: 0, urlChecks: 2, urlChecksFailed: 2, failed: 2, abandoned: 1 });
     });
   });
 

@@ -1,7 +1,13 @@
 /**
  * A local stand-in for api.sms.jpush.cn: a real HTTP server that answers the JSMS send and balance
  * APIs with the documented error codes and HTTP statuses, keeps per-app balances, and posts signed
- * SMS_REPORT / SMS_REPLY callbacks the way Jiguang does (form-encoded, retried on non-200).
+ * SMS_REPORT / SMS_REPLY callbacks the way Jiguang does (form-encoded, retried on non-200, to a URL
+ * that passed the echostr check).
+ *
+ * It can also misbehave on demand (`faults`): answer 5xx, drop connections before or after accepting
+ * a send, or accept a send and hold its answer back past the client's deadline. It counts how many
+ * times each message (app, number, template, parameters) was accepted, so a test can prove that
+ * nothing was sent twice.
  *
  * Control endpoints under /__sandbox/ (stats, faults, replies, reports, any callback, callback URLs) are unauthenticated:
  * the sandbox is for tests and binds to 127.0.0.1 unless told otherwise.
@@ -64,9 +70,12 @@ export interface JsmsSandboxOptions {
   /** Known templates. Default: 1 with parameter "code", 2 without parameters. */
   templates?: readonly SandboxTemplate[];
   defaultBalance?: number;
-  /** Send requests per second per app before 50009. Default: unlimited. */
+  /** Send requests per second per app before 50009. Default: unlimited. Changeable with `setLimits`. */
   rateLimitPerSecond?: number;
-  /** Same app, number, template and parameters again within this window → 50034. Default 0 (off). */
+  /**
+   * Same app, number, template and parameters again within this window → 50034, for single sends
+   * and for each batch entry (a repeat inside one batch included). Default 0 (off). See `setLimits`.
+   */
   repeatSendWindowMs?: number;
   /** Numbers that unsubscribed (50024). */
   unsubscribed?: readonly string[];
@@ -108,6 +117,15 @@ export interface SandboxAppStats {
   balance: number;
 }
 
+/** A message (app, number, template, parameters) the sandbox accepted, and how many times. */
+export interface SandboxAcceptedCopies {
+  appKey: string;
+  mobile: string;
+  tempId: number;
+  tempPara: TemplateParams;
+  count: number;
+}
+
 export interface JsmsSandboxStats {
   connections: number;
   /** Every request to a JSMS API path, refused ones included. */
@@ -115,18 +133,47 @@ export interface JsmsSandboxStats {
   apps: Record<string, SandboxAppStats>;
   /** JSMS error code → times answered (whole requests and batch entries). */
   errors: Record<string, number>;
-  faults: { failed: number; dropped: number };
+  /**
+   * Faults applied: `failed` 5xx answers, `dropped` connections cut before processing,
+   * `droppedAfterAccept` cut after processing, `lateAnswers` answers held back.
+   */
+  faults: { failed: number; dropped: number; droppedAfterAccept: number; lateAnswers: number };
+  /** Distinct messages accepted (app, number, template, parameters). */
+  distinctMessages: number;
+  /** Messages accepted more than once: empty unless something was sent twice. */
+  acceptedMoreThanOnce: SandboxAcceptedCopies[];
   callbacks: CallbackStats & { reports: number; replies: number; duplicates: number; other: number };
 }
 
 export interface SandboxFaults {
-  /** The next N API requests get `failStatus` with 50019. */
+  /** The next N API requests (sends and balance queries alike) get HTTP `failStatus`, unprocessed. */
   failNext?: number;
+  /** Default 500. */
   failStatus?: number;
-  /** The next N API requests lose their connection without an answer. */
+  /** Body of those answers: JSMS's `{"error":{"code":50019,…}}` (default), or an HTML page as a proxy gives. */
+  failBody?: "jsms" | "html";
+  /** The next N API requests lose their connection once their body is read, unprocessed. */
   dropNext?: number;
-  /** Every API answer waits this long. */
+  /** The next N send requests are processed (messages accepted, reports follow), then their connection is cut without an answer. */
+  dropAfterAcceptNext?: number;
+  /**
+   * The next N send requests are processed at once (messages accepted, reports follow) and their
+   * answer is held back `lateAnswerMs`: longer than the client's deadline, that is "the body was
+   * written, the answer was lost".
+   */
+  lateAnswerNext?: number;
+  /** Default 5000. */
+  lateAnswerMs?: number;
+  /** Every API request waits this long before it is processed. */
   latencyMs?: number;
+}
+
+/** The limits a test may switch on or off while the sandbox runs; a field left out is kept. */
+export interface SandboxLimits {
+  /** null: no rate limit. */
+  rateLimitPerSecond?: number | null;
+  /** 0: no repeat check. */
+  repeatSendWindowMs?: number;
 }
 
 export interface JsmsSandbox {
@@ -135,6 +182,9 @@ export interface JsmsSandbox {
   stats(): JsmsSandboxStats;
   messages(): SandboxMessage[];
   faults(change: SandboxFaults): void;
+  setLimits(change: SandboxLimits): void;
+  /** Times a message was accepted (all apps when `appKey` is left out); parameters compare as strings. */
+  timesAccepted(message: { appKey?: string; mobile: string; tempId: number; tempPara?: Readonly<Record<string, string | number>> }): number;
   addApp(app: SandboxApp): void;
   setCallbackUrl(appKey: string, url: string | undefined): void;
   setBalance(appKey: string, balance: number): void;
@@ -190,9 +240,22 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
   const accepted = new Map<string, SandboxMessage>();
   const lastSent = new Map<string, number>();
   const errors: Record<string, number> = {};
-  const faultStats = { failed: 0, dropped: 0 };
+  const faultStats = { failed: 0, dropped: 0, droppedAfterAccept: 0, lateAnswers: 0 };
   const callbackKinds = { reports: 0, replies: 0, duplicates: 0, other: 0 };
-  const fault = { failNext: 0, failStatus: 500, dropNext: 0, latencyMs: 0 };
+  const fault = {
+    failNext: 0,
+    failStatus: 500,
+    failBody: "jsms" as "jsms" | "html",
+    dropNext: 0,
+    dropAfterAcceptNext: 0,
+    lateAnswerNext: 0,
+    lateAnswerMs: 5_000,
+    latencyMs: 0,
+  };
+  const limits = { rateLimitPerSecond: options.rateLimitPerSecond ?? null, repeatSendWindowMs: options.repeatSendWindowMs ?? 0 };
+  const copies = new Map<string, SandboxAcceptedCopies>();
+  // Held-back answers; close() ends them so no timer outlives the sandbox.
+  const heldBack = new Set<{ timer: NodeJS.Timeout; release: () => void }>();
   let nextMsgId = options.firstMsgId ?? 1_234_567_890_123_456_789n;
   let connections = 0;
   let requests = 0;
@@ -266,7 +329,7 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
   // --- sends -----------------------------------------------------------------------------------
 
   function isRepeat(key: string, now: number): boolean {
-    const window = options.repeatSendWindowMs ?? 0;
+    const window = limits.repeatSendWindowMs;
     if (window <= 0) return false;
     const last = lastSent.get(key);
     return last !== undefined && now - last < window;
@@ -275,7 +338,11 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
   function accept(app: AppState, fields: Omit<SandboxMessage, "msgId" | "appKey" | "acceptedAt">, now: number): SandboxMessage {
     const message: SandboxMessage = { msgId: issueMsgId(), appKey: app.appKey, acceptedAt: now, ...fields };
     accepted.set(message.msgId, message);
-    lastSent.set(repeatKey(app.appKey, message.mobile, message.tempId, message.tempPara), now);
+    const key = repeatKey(app.appKey, message.mobile, message.tempId, message.tempPara);
+    lastSent.set(key, now);
+    const copy = copies.get(key);
+    if (copy) copy.count++;
+    else copies.set(key, { appKey: app.appKey, mobile: message.mobile, tempId: message.tempId, tempPara: { ...message.tempPara }, count: 1 });
     app.balance--;
     app.stats.accepted++;
     scheduleReport(app, message);
@@ -339,7 +406,7 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
       if (missing) return { mobileText, raw, ok: false, error: missing };
       if (unsubscribed.has(mobile)) return { mobileText, raw, ok: false, error: sandboxError(50024) };
       const key = repeatKey(app.appKey, mobile, tempId, params);
-      if (isRepeat(key, now) || ((options.repeatSendWindowMs ?? 0) > 0 && seenInRequest.has(key))) {
+      if (isRepeat(key, now) || (limits.repeatSendWindowMs > 0 && seenInRequest.has(key))) {
         return { mobileText, raw, ok: false, error: sandboxError(50034) };
       }
       seenInRequest.add(key);
@@ -370,8 +437,8 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
   }
 
   function withinRate(app: AppState, now: number): boolean {
-    const limit = options.rateLimitPerSecond;
-    if (limit === undefined) return true;
+    const limit = limits.rateLimitPerSecond;
+    if (limit === null) return true;
     app.recentSends = app.recentSends.filter((t) => now - t < 1_000);
     if (app.recentSends.length >= limit) return false;
     app.recentSends.push(now);
@@ -399,11 +466,45 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
       apps: appStats,
       errors: { ...errors },
       faults: { ...faultStats },
+      distinctMessages: copies.size,
+      acceptedMoreThanOnce: [...copies.values()].filter((c) => c.count > 1).map((c) => ({ ...c, tempPara: { ...c.tempPara } })),
       callbacks: { ...poster.stats, ...callbackKinds },
     };
   }
 
-  async function handleApi(req: http.IncomingMessage, path: string, bodyText: string): Promise<{ status: number; json: string } | SandboxError | "drop"> {
+  /** Resolves after `ms`, or at once when the sandbox closes. */
+  function holdBack(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => entry.release(), ms),
+        release: () => {
+          clearTimeout(entry.timer);
+          heldBack.delete(entry);
+          resolve();
+        },
+      };
+      heldBack.add(entry);
+    });
+  }
+
+  type ApiAnswer = { status: number; json: string; contentType?: string } | SandboxError | "drop";
+
+  /** The send faults that act after processing: the messages are accepted, the answer is lost or late. */
+  async function afterSend(answer: ApiAnswer): Promise<ApiAnswer> {
+    if (fault.dropAfterAcceptNext > 0) {
+      fault.dropAfterAcceptNext--;
+      faultStats.droppedAfterAccept++;
+      return "drop";
+    }
+    if (fault.lateAnswerNext > 0) {
+      fault.lateAnswerNext--;
+      faultStats.lateAnswers++;
+      await holdBack(fault.lateAnswerMs);
+    }
+    return answer;
+  }
+
+  async function handleApi(req: http.IncomingMessage, path: string, bodyText: string): Promise<ApiAnswer> {
     requests++;
     if (fault.dropNext > 0) {
       fault.dropNext--;
@@ -414,6 +515,9 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
     if (fault.failNext > 0) {
       fault.failNext--;
       faultStats.failed++;
+      if (fault.failBody === "html") {
+        return { status: fault.failStatus, json: `<html><body><h1>${fault.failStatus}</h1>upstream failed</body></html>`, contentType: "text/html" };
+      }
       return { ...sandboxError(50019), httpStatus: fault.failStatus };
     }
     if (req.method !== API_ROUTES[path]) return sandboxError(50018);
@@ -436,7 +540,7 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
     if (!isJsonObject(body)) return sandboxError(50007);
     const result = !withinRate(app, Date.now()) ? sandboxError(50009) : path === "/v1/messages" ? sendSingle(app, body) : sendBatch(app, body);
     if (isSandboxError(result)) app.stats.rejected += path === "/v1/messages" ? 1 : Array.isArray(body.recipients) ? body.recipients.length : 0;
-    return result;
+    return afterSend(result);
   }
 
   function handleControl(method: string, path: string, bodyText: string): { status: number; json: string } {
@@ -455,9 +559,27 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
     const num = (key: string) => (typeof body[key] === "number" ? (body[key] as number) : undefined);
     const ok = { status: 200, json: "{}" };
     switch (path) {
-      case "/__sandbox/faults":
-        handle.faults({ failNext: num("failNext"), failStatus: num("failStatus"), dropNext: num("dropNext"), latencyMs: num("latencyMs") });
+      case "/__sandbox/faults": {
+        const failBody = str("failBody");
+        if (failBody !== undefined && failBody !== "jsms" && failBody !== "html") return { status: 400, json: JSON.stringify({ error: 'failBody is "jsms" or "html"' }) };
+        handle.faults({
+          failNext: num("failNext"),
+          failStatus: num("failStatus"),
+          failBody,
+          dropNext: num("dropNext"),
+          dropAfterAcceptNext: num("dropAfterAcceptNext"),
+          lateAnswerNext: num("lateAnswerNext"),
+          lateAnswerMs: num("lateAnswerMs"),
+          latencyMs: num("latencyMs"),
+        });
         return ok;
+      }
+      case "/__sandbox/limits": {
+        const rate = body.rateLimitPerSecond;
+        if (rate !== undefined && rate !== null && typeof rate !== "number") return { status: 400, json: JSON.stringify({ error: "rateLimitPerSecond is a number or null" }) };
+        handle.setLimits({ rateLimitPerSecond: rate, repeatSendWindowMs: num("repeatSendWindowMs") });
+        return ok;
+      }
       case "/__sandbox/apps": {
         const appKey = str("appKey");
         const masterSecret = str("masterSecret");
@@ -515,8 +637,10 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
     req.on("end", () => {
       const bodyText = Buffer.concat(chunks).toString("utf8");
       const path = new URL(req.url ?? "/", "http://sandbox").pathname;
-      const send = (status: number, json: string) => {
-        res.writeHead(status, { "Content-Type": "application/json;charset=utf-8", "Content-Length": Buffer.byteLength(json) });
+      const send = (status: number, json: string, contentType = "application/json;charset=utf-8") => {
+        // A held-back answer may find its client gone.
+        if (res.destroyed) return;
+        res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(json) });
         res.end(json);
       };
       if (path.startsWith("/__sandbox/")) {
@@ -542,7 +666,7 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
             send(answer.httpStatus, JSON.stringify({ error: { code: answer.code, message: answer.message } }));
             return;
           }
-          send(answer.status, answer.json);
+          send(answer.status, answer.json, answer.contentType);
         },
         (error: unknown) => {
           options.log?.(`sandbox error: ${String(error)}`);
@@ -572,13 +696,33 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
     faults(change) {
       if (change.failNext !== undefined) fault.failNext = change.failNext;
       if (change.failStatus !== undefined) fault.failStatus = change.failStatus;
+      if (change.failBody !== undefined) fault.failBody = change.failBody;
       if (change.dropNext !== undefined) fault.dropNext = change.dropNext;
+      if (change.dropAfterAcceptNext !== undefined) fault.dropAfterAcceptNext = change.dropAfterAcceptNext;
+      if (change.lateAnswerNext !== undefined) fault.lateAnswerNext = change.lateAnswerNext;
+      if (change.lateAnswerMs !== undefined) fault.lateAnswerMs = change.lateAnswerMs;
       if (change.latencyMs !== undefined) fault.latencyMs = change.latencyMs;
+    },
+    setLimits(change) {
+      if (change.rateLimitPerSecond !== undefined) {
+        limits.rateLimitPerSecond = change.rateLimitPerSecond;
+        for (const app of apps.values()) app.recentSends = [];
+      }
+      if (change.repeatSendWindowMs !== undefined) limits.repeatSendWindowMs = change.repeatSendWindowMs;
+    },
+    timesAccepted({ appKey, mobile, tempId, tempPara }) {
+      const params = Object.fromEntries(Object.entries(tempPara ?? {}).map(([k, v]) => [k, String(v)]));
+      if (appKey !== undefined) return copies.get(repeatKey(appKey, mobile, tempId, params))?.count ?? 0;
+      let count = 0;
+      for (const app of apps.keys()) count += copies.get(repeatKey(app, mobile, tempId, params))?.count ?? 0;
+      return count;
     },
     addApp,
     setCallbackUrl(appKey, url) {
       const app = apps.get(appKey);
       if (!app) throw new Error(`unknown appKey ${appKey}`);
+      if (app.callbackUrl !== undefined) poster.forgetUrl(app.callbackUrl);
+      if (url !== undefined) poster.forgetUrl(url);
       app.callbackUrl = url;
     },
     setBalance(appKey, balance) {
@@ -608,6 +752,7 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
     settleCallbacks: () => poster.settle(),
     async close() {
       poster.close();
+      for (const entry of [...heldBack]) entry.release();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
