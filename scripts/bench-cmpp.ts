@@ -10,11 +10,10 @@
  * message, which the client answers and classifies), --limiter-seconds S (10), --outstanding N
  * (512: submits kept in the pool at once).
  */
-import { fork, type ChildProcess } from "node:child_process";
 import { availableParallelism, cpus } from "node:os";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { startSimulatorProcess, type SimulatorProcess } from "./lib/simulator-process";
 import { createCmppPool, silentLogger, type CmppChannelSettings, type CmppPool } from "../lib/sender/cmpp";
 
 const { values } = parseArgs({
@@ -40,49 +39,10 @@ const ACCOUNT = "900001";
 const PASSWORD = "888888";
 const ACCESS_NUMBER = "10690001";
 
-interface SimulatorProcess {
-  child: ChildProcess;
-  port: number;
-  stats(): Promise<Record<string, unknown>>;
-  reset(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-async function startSimulatorProcess(): Promise<SimulatorProcess> {
-  const cli = fileURLToPath(new URL("../lib/sender/cmpp/simulator/cli.ts", import.meta.url));
-  const args = ["--port", "0", "--account", ACCOUNT, "--password", PASSWORD, "--access-number", ACCESS_NUMBER, "--no-record-texts", "--max-connections", "16"];
+async function startSimulator(): Promise<SimulatorProcess> {
+  const args = ["--account", ACCOUNT, "--password", PASSWORD, "--access-number", ACCESS_NUMBER, "--no-record-texts", "--max-connections", "16"];
   if (!WITH_REPORTS) args.push("--no-reports");
-  // fork() reuses this process's execArgv, so the child runs under the same TypeScript loader (tsx).
-  const child = fork(cli, args, { stdio: ["ignore", "ignore", "inherit", "ipc"] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
-    child.on("message", (m: { type?: string; port?: number }) => {
-      if (m.type === "listening" && typeof m.port === "number") resolve(m.port);
-    });
-  });
-  const ask = <T>(type: string, pick: (m: Record<string, unknown>) => T) =>
-    new Promise<T>((resolve) => {
-      const onMessage = (m: Record<string, unknown>) => {
-        if (m.type !== type) return;
-        child.off("message", onMessage);
-        resolve(pick(m));
-      };
-      child.on("message", onMessage);
-      child.send({ type });
-    });
-  return {
-    child,
-    port,
-    stats: () => ask("stats", (m) => m.stats as Record<string, unknown>),
-    reset: () => ask("reset", () => undefined),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.removeAllListeners("exit");
-        child.once("exit", () => resolve());
-        child.send({ type: "close" });
-      }),
-  };
+  return startSimulatorProcess(args);
 }
 
 function settings(port: number, connections: number, tps: number): CmppChannelSettings {
@@ -193,7 +153,7 @@ async function main(): Promise<void> {
   const cores = availableParallelism();
   console.log(`CMPP benchmark — ${cores} cores (${cpus()[0]?.model ?? "unknown CPU"}), Node ${process.version}`);
   console.log(`simulator in a separate process on loopback; CMPP 3.0; window ${WINDOW}; ${OUTSTANDING} submits outstanding; status reports ${WITH_REPORTS ? "on" : "off"}`);
-  const sim = await startSimulatorProcess();
+  const sim = await startSimulator();
   try {
     console.log("Throughput (goal: ≥ 30,000 submits/s with 4 connections, p99 < 5 ms):");
     await throughput(sim, 1);

@@ -1,4 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
+import { unnestRows } from "@/lib/db/array-literal";
 import { executeRows, type Db } from "@/lib/db/client";
 import { SEND_SETTING_DEFAULTS } from "@/lib/channels/channel-schema";
 
@@ -108,39 +109,34 @@ function countersCte(): SQL {
 export async function applyTransitions(db: Db, transitions: readonly MessageTransition[], options: TransitionOptions = {}): Promise<AppliedTransition[]> {
   if (transitions.length === 0) return [];
   const seen = new Set<string>();
-  const rows = transitions.map((t) => {
+  for (const t of transitions) {
     const id = t.id.toString();
     if (seen.has(id)) throw new Error(`message ${id} appears twice in one batch of state changes`);
     seen.add(id);
-    return {
-      id,
-      from_s: t.from,
-      to_s: t.to,
-      set_error: t.error !== undefined,
-      error_code: t.error?.code ?? null,
-      error_category: t.error?.category ?? null,
-      pmid: t.providerMessageId ?? null,
-      segments: t.segments ?? null,
-      attempts: t.attempts ?? 0,
-      uncertain: t.uncertain ?? false,
-      next_at: t.nextAttemptAt?.toISOString() ?? null,
-      deadline_s: t.reportDeadlineSeconds ?? null,
-      kind: t.event?.kind ?? null,
-      code: t.event?.code ?? null,
-      category: t.event?.category ?? null,
-      part: t.event?.part ?? null,
-      raw: t.event?.raw ?? {},
-    };
-  });
+  }
+  const values = unnestRows(transitions, "v", [
+    ["id", "bigint", (t) => t.id.toString()],
+    ["from_s", "text", (t) => t.from],
+    ["to_s", "text", (t) => t.to],
+    ["set_error", "boolean", (t) => t.error !== undefined],
+    ["error_code", "text", (t) => t.error?.code],
+    ["error_category", "text", (t) => t.error?.category],
+    ["pmid", "text", (t) => t.providerMessageId],
+    ["segments", "integer", (t) => t.segments],
+    ["attempts", "integer", (t) => t.attempts ?? 0],
+    ["uncertain", "boolean", (t) => t.uncertain ?? false],
+    ["next_at", "timestamptz", (t) => t.nextAttemptAt?.toISOString()],
+    ["deadline_s", "integer", (t) => t.reportDeadlineSeconds],
+    ["kind", "text", (t) => t.event?.kind],
+    ["code", "text", (t) => t.event?.code],
+    ["category", "text", (t) => t.event?.category],
+    ["part", "integer", (t) => t.event?.part],
+    ["raw", "jsonb", (t) => JSON.stringify(t.event?.raw ?? {})],
+  ]);
   const owner = options.owner ?? null;
   const applied = await executeRows<{ id: string; send_id: string; from_s: MessageState; to_s: MessageState }>(
     db,
-    sql`with v as (
-      select * from json_to_recordset(${JSON.stringify(rows)}::json) as v(
-        id bigint, from_s text, to_s text, set_error boolean, error_code text, error_category text,
-        pmid text, segments integer, attempts integer, uncertain boolean, next_at timestamptz,
-        deadline_s integer, kind text, code text, category text, part integer, raw jsonb)
-    ),
+    sql`with v as (select * from ${values}),
     cur as (
       select m.id, m.uncertain, m.channel_id from messages m join v on v.id = m.id
        where m.status = v.from_s
@@ -236,15 +232,13 @@ export async function applyBulkTransition(db: Db, change: BulkTransition): Promi
 /** Events that change no state (a report after a final one, a duplicate), kept for the timeline. */
 export async function recordMessageEvents(db: Db, events: ReadonlyArray<MessageEventInput & { messageId: bigint | string }>): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map((e) => ({
-    message_id: e.messageId.toString(),
-    kind: e.kind,
-    part: e.part ?? null,
-    code: e.code ?? null,
-    category: e.category ?? null,
-    raw: e.raw ?? {},
-  }));
   await db.execute(sql`insert into message_events (message_id, kind, part, code, category, raw)
-    select message_id, kind, part, code, category, raw
-      from json_to_recordset(${JSON.stringify(rows)}::json) as v(message_id bigint, kind text, part integer, code text, category text, raw jsonb)`);
+    select message_id, kind, part, code, category, raw from ${unnestRows(events, "v", [
+      ["message_id", "bigint", (e) => e.messageId.toString()],
+      ["kind", "text", (e) => e.kind],
+      ["part", "integer", (e) => e.part],
+      ["code", "text", (e) => e.code],
+      ["category", "text", (e) => e.category],
+      ["raw", "jsonb", (e) => JSON.stringify(e.raw ?? {})],
+    ])}`);
 }

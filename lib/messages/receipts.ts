@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { arrayParam, unnestRows } from "@/lib/db/array-literal";
 import { executeRows, type Db } from "@/lib/db/client";
 import type { OutcomeCategory } from "@/lib/sender/outcome";
 import { applyTransitions, recordMessageEvents, type MessageEventInput, type MessageTransition } from "./message-state";
@@ -91,7 +92,7 @@ export async function applyReceiptsIn(tx: Db, receipts: readonly ProviderReceipt
   const rows = await executeRows<SegmentRow>(
     tx,
     sql`with wanted as (
-          select * from json_to_recordset(${JSON.stringify(pairs)}::json) as w(c uuid, p text)
+          select * from ${unnestRows(pairs, "w", [["c", "uuid", (x) => x.c], ["p", "text", (x) => x.p]])}
         ), hit as (
           select distinct s.message_id from message_segments s join wanted w on s.channel_id = w.c and s.provider_message_id = w.p
         )
@@ -171,8 +172,14 @@ export async function applyReceiptsIn(tx: Db, receipts: readonly ProviderReceipt
   if (segmentUpdates.size > 0) {
     await tx.execute(sql`update message_segments s
         set status = v.status, code = v.code, category = v.category, done_at = v.done_at
-       from json_to_recordset(${JSON.stringify([...segmentUpdates.values()])}::json)
-            as v(message_id bigint, part integer, status text, code text, category text, done_at timestamptz)
+       from ${unnestRows([...segmentUpdates.values()], "v", [
+         ["message_id", "bigint", (u) => u.message_id],
+         ["part", "integer", (u) => u.part],
+         ["status", "text", (u) => u.status],
+         ["code", "text", (u) => u.code],
+         ["category", "text", (u) => u.category],
+         ["done_at", "timestamptz", (u) => u.done_at],
+       ])}
       where s.message_id = v.message_id and s.part = v.part`);
   }
 
@@ -215,8 +222,16 @@ export async function applyReceiptsIn(tx: Db, receipts: readonly ProviderReceipt
       tx,
       sql`insert into unmatched_receipts (channel_id, provider_message_id, phone, code, category, final, reported_at, raw)
           select channel_id, provider_message_id, phone, code, category, final, reported_at, raw
-            from json_to_recordset(${JSON.stringify(waiting)}::json)
-                 as v(channel_id uuid, provider_message_id text, phone text, code text, category text, final boolean, reported_at timestamptz, raw jsonb)
+            from ${unnestRows(waiting, "v", [
+              ["channel_id", "uuid", (w) => w.channel_id],
+              ["provider_message_id", "text", (w) => w.provider_message_id],
+              ["phone", "text", (w) => w.phone],
+              ["code", "text", (w) => w.code],
+              ["category", "text", (w) => w.category],
+              ["final", "boolean", (w) => w.final],
+              ["reported_at", "timestamptz", (w) => w.reported_at],
+              ["raw", "jsonb", (w) => JSON.stringify(w.raw)],
+            ])}
           on conflict do nothing
           returning channel_id::text as channel_id, provider_message_id, phone, code`,
     );
@@ -244,7 +259,7 @@ export async function matchUnmatchedReceiptsIn(tx: Db, channelId: string, provid
     tx,
     sql`delete from unmatched_receipts
          where channel_id = ${channelId}::uuid
-           and provider_message_id in (select value from json_array_elements_text(${JSON.stringify([...new Set(providerMessageIds)])}::json))
+           and provider_message_id = any(${arrayParam([...new Set(providerMessageIds)], "text")})
         returning id::text as id, provider_message_id, phone, code, category, final, reported_at::text as reported_at, raw, received_at::text as received_at`,
   );
   if (waiting.length === 0) return 0;

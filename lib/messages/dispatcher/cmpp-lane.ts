@@ -28,8 +28,17 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
   const contents = new Map<string, string>();
   const aheadPerConnection = ctx.options.claimAheadPerConnection ?? 256;
 
+  // A fenced lane (its lease may be lapsing) closes its pool, which keeps sending its queue for
+  // closeTimeoutMs, then waits for late answers and TERMINATE_RESP (terminateTimeoutMs each)
+  // before the sockets close. All of it must be over before the lease lapses and others take the
+  // slots and resend what this one held: the fence leaves a quarter of the lease, so each phase
+  // gets at most a sixteenth. (Without this, the defaults of 30 s + 5 s + 5 s outlasted the lease:
+  // more connections than the channel allows, and every queued message sent twice.)
+  const closePhaseMs = Math.floor(ctx.lease.leaseMs / 16);
   const poolOptions: CmppPoolOptions = {
     ...ctx.options.cmppPool,
+    closeTimeoutMs: Math.min(ctx.options.cmppPool?.closeTimeoutMs ?? 30_000, closePhaseMs),
+    terminateTimeoutMs: Math.min(ctx.options.cmppPool?.terminateTimeoutMs ?? 5_000, closePhaseMs),
     logger: ctx.cmppLogger,
     resubmitUncertain: channel.send.resubmitUncertain,
     timestampUtcOffsetMinutes: channel.send.timestampUtcOffsetMinutes,

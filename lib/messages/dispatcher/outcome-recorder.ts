@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { unnestRows } from "@/lib/db/array-literal";
 import type { Db } from "@/lib/db/client";
 import { logger } from "@/lib/util/logger";
 import { applyTransitions, type MessageTransition } from "../message-state";
@@ -135,10 +136,14 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
 
 /** A message sent again (after an uncertain attempt) keeps its part numbers with the new ids. */
 async function insertSegments(tx: Db, channelId: string, segments: RecordedSegment[]): Promise<void> {
-  const rows = segments.map((s) => ({ message_id: s.messageId, part: s.part, phone: s.phone, provider_message_id: s.providerMessageId }));
   await tx.execute(sql`insert into message_segments (message_id, part, channel_id, phone, provider_message_id)
     select message_id, part, ${channelId}::uuid, phone, provider_message_id
-      from json_to_recordset(${JSON.stringify(rows)}::json) as v(message_id bigint, part integer, phone text, provider_message_id text)
+      from ${unnestRows(segments, "v", [
+        ["message_id", "bigint", (s) => s.messageId],
+        ["part", "integer", (s) => s.part],
+        ["phone", "text", (s) => s.phone],
+        ["provider_message_id", "text", (s) => s.providerMessageId],
+      ])}
     on conflict (message_id, part) do update
       set provider_message_id = excluded.provider_message_id, status = 'submitted', code = null, category = null, done_at = null`);
 }
