@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import { executeRows, type Db } from "@/lib/db/client";
 import { describeEachDb } from "@/lib/db/test-databases";
-import { applyReceipts, matchUnmatchedReceipts, phoneMatchKey, type ProviderReceipt } from "./receipts";
+import { applyReceipts, applyWaitingReceipts, matchUnmatchedReceipts, phoneMatchKey, type ProviderReceipt } from "./receipts";
 import { insertTestChannel, insertTestMessages, insertTestSend, sendCounters } from "./testing/fixtures";
 
 async function addSegments(db: Db, messageId: string, channelId: string, phone: string, ids: string[]) {
@@ -70,6 +70,17 @@ describeEachDb("receipt reconciliation", (t) => {
     expect(await matchUnmatchedReceipts(t.db, channelId, ["early"])).toBe(1);
     expect((await statusOf(t.db, m!)).status).toBe("delivered");
     expect(await matchUnmatchedReceipts(t.db, channelId, ["early"])).toBe(0);
+  });
+
+  it("applies a waiting receipt whose segment another transaction recorded, by the sweep", async () => {
+    const sendId = await insertTestSend(t.db, channelId);
+    const [m] = await insertTestMessages(t.db, sendId, channelId, ["13800000041"], "submitted");
+    await applyReceipts(t.db, [report("crossed", "13800000041", "UNDELIV")]);
+    // Recorded without looking at unmatched_receipts, as a transaction that began before the receipt was stored.
+    await addSegments(t.db, m!, channelId, "13800000041", ["crossed"]);
+    expect(await applyWaitingReceipts(t.db)).toBe(1);
+    expect(await statusOf(t.db, m!)).toEqual({ status: "failed", error_code: "UNDELIV" });
+    expect(await applyWaitingReceipts(t.db)).toBe(0);
   });
 });
 

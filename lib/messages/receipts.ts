@@ -253,22 +253,38 @@ export async function applyReceiptsIn(tx: Db, receipts: readonly ProviderReceipt
  */
 export async function matchUnmatchedReceiptsIn(tx: Db, channelId: string, providerMessageIds: readonly string[]): Promise<number> {
   if (providerMessageIds.length === 0) return 0;
-  const waiting = await executeRows<{
-    id: string; provider_message_id: string; phone: string | null; code: string; category: string; final: boolean; reported_at: string | null; raw: Record<string, unknown>; received_at: string;
-  }>(
+  const waiting = await executeRows<Omit<WaitingRow, "channel_id">>(
     tx,
     sql`delete from unmatched_receipts
          where channel_id = ${channelId}::uuid
            and provider_message_id = any(${arrayParam([...new Set(providerMessageIds)], "text")})
         returning id::text as id, provider_message_id, phone, code, category, final, reported_at::text as reported_at, raw, received_at::text as received_at`,
   );
+  return applyWaiting(tx, waiting.map((row) => ({ ...row, channel_id: channelId })));
+}
+
+interface WaitingRow {
+  id: string;
+  channel_id: string;
+  provider_message_id: string;
+  phone: string | null;
+  code: string;
+  category: string;
+  final: boolean;
+  reported_at: string | null;
+  raw: Record<string, unknown>;
+  received_at: string;
+}
+
+/** Applies receipts taken out of unmatched_receipts; answers how many found their segment. */
+async function applyWaiting(tx: Db, waiting: WaitingRow[]): Promise<number> {
   if (waiting.length === 0) return 0;
   // Intermediate reports first, so a final one that overtook them still has the last word.
   waiting.sort((a, b) => Number(a.final) - Number(b.final) || (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   const outcomes = await applyReceiptsIn(
     tx,
     waiting.map((row) => ({
-      channelId,
+      channelId: row.channel_id,
       providerMessageId: row.provider_message_id,
       phone: row.phone,
       code: row.code,
@@ -283,4 +299,29 @@ export async function matchUnmatchedReceiptsIn(tx: Db, channelId: string, provid
 
 export async function matchUnmatchedReceipts(db: Db, channelId: string, providerMessageIds: string[]): Promise<number> {
   return db.transaction((tx) => matchUnmatchedReceiptsIn(tx, channelId, providerMessageIds));
+}
+
+/**
+ * Applies waiting receipts whose segment has been recorded since, whoever recorded it. The
+ * transaction that records a segment applies the receipts waiting for it, but it cannot see one
+ * stored by a concurrent transaction that has not committed yet (a callback in another process, a
+ * receipt writer racing the outcome writer); this sweep, run every few seconds, catches those.
+ * Rows are claimed with SKIP LOCKED so two sweepers never apply the same receipt.
+ */
+export async function applyWaitingReceipts(db: Db, limit = 5_000): Promise<number> {
+  return db.transaction(async (tx) => {
+    const waiting = await executeRows<WaitingRow>(
+      tx,
+      sql`with found as (
+            select u.id from unmatched_receipts u
+             where exists (select 1 from message_segments s where s.channel_id = u.channel_id and s.provider_message_id = u.provider_message_id)
+             order by u.id limit ${limit}::integer
+             for update of u skip locked
+          )
+          delete from unmatched_receipts u using found where u.id = found.id
+          returning u.id::text as id, u.channel_id::text as channel_id, u.provider_message_id, u.phone, u.code, u.category, u.final,
+                    u.reported_at::text as reported_at, u.raw, u.received_at::text as received_at`,
+    );
+    return applyWaiting(tx, waiting);
+  });
 }

@@ -7,6 +7,7 @@ import { startCmppLane } from "./cmpp-lane";
 import { setDispatcherHealth } from "./health-state";
 import { startJsmsLane } from "./jsms-lane";
 import type { DispatcherOptions, Lane, LaneContext } from "./lane";
+import { applyWaitingReceipts } from "../receipts";
 import { expireOverdueReports } from "./report-deadline";
 import { onQueued, QUEUED_CHANNEL } from "./wake";
 import { countLiveWorkers, reclaimLapsedWorkers, takeWorkerLease, type WorkerLease } from "./worker-lease";
@@ -128,6 +129,8 @@ export async function startDispatcher(options: StartDispatcherOptions): Promise<
       liveWorkers = Math.max(1, await countLiveWorkers(db));
       const taken = await reclaimLapsedWorkers(db);
       if (taken.requeued > 0) void poll();
+      const late = await applyWaitingReceipts(db);
+      if (late > 0) logger.info("applied receipts that had waited for their submit answer", { applied: late });
     } catch (error) {
       logger.error("taking back lapsed dispatchers' work failed", { error });
     }
@@ -145,7 +148,7 @@ export async function startDispatcher(options: StartDispatcherOptions): Promise<
 
   const timers = [
     setInterval(() => void poll(), pollMs),
-    setInterval(() => void housekeeping(), options.reclaimEveryMs ?? 10_000),
+    setInterval(() => void housekeeping(), options.reclaimEveryMs ?? 5_000),
     setInterval(() => void deadlines(), options.deadlineEveryMs ?? 5_000),
   ];
   for (const timer of timers) timer.unref();

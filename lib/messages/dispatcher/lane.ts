@@ -27,7 +27,7 @@ export interface DispatcherOptions {
   pollMs?: number;
   /** The worker lease's length (default 30 s; renewed every quarter). */
   leaseMs?: number;
-  /** Look for lapsed workers this often (default 10 s). */
+  /** Look for lapsed workers, and for receipts whose submit answer was written meanwhile, this often (default 5 s). */
   reclaimEveryMs?: number;
   /** Turn overdue reports into `unknown` this often (default 5 s). */
   deadlineEveryMs?: number;

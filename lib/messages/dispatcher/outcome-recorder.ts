@@ -6,11 +6,12 @@ import { applyTransitions, type MessageTransition } from "../message-state";
 import { applyReceiptsIn, matchUnmatchedReceiptsIn, type ProviderReceipt } from "../receipts";
 
 /**
- * What a channel's transport learnt, written to the database in batches by one serial writer per
- * lane: submit outcomes first, then receipts, each flush one transaction of a fixed handful of
- * statements whatever the batch size. Serial, so a receipt is written after the submit outcome it
- * follows whenever both are known; when it still comes first (another connection, another
- * process), it waits in unmatched_receipts and is applied by the outcome's own transaction.
+ * What a channel's transport learnt, written to the database in batches: submit outcomes by one
+ * serial writer, receipts by another, each batch one transaction of a fixed handful of statements
+ * whatever its size. Two writers, so receipts (half the writes) do not queue behind outcomes. A
+ * receipt whose outcome is not written yet waits in unmatched_receipts: the outcome's own
+ * transaction applies it, or, when the two transactions crossed, the dispatcher's sweep
+ * (applyWaitingReceipts) does a few seconds later.
  */
 export interface RecordedSegment {
   messageId: string;
@@ -32,7 +33,7 @@ export interface OutcomeRecorder {
   readonly pending: number;
   /** Writes everything recorded so far; resolves when it is in the database. */
   flush(): Promise<void>;
-  /** Flushes and stops the timer. */
+  /** Flushes and stops. */
   close(): Promise<void>;
 }
 
@@ -43,28 +44,23 @@ export interface OutcomeRecorderOptions {
   owner: string;
   maxBatch?: number;
   maxWaitMs?: number;
-  /** Called after each written batch (tests, metrics). */
-  onWritten?: (written: { outcomes: number; receipts: number; lost: number }) => void;
 }
 
-export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeRecorder {
-  const maxBatch = options.maxBatch ?? 2_000;
-  const maxWaitMs = options.maxWaitMs ?? 20;
-  let outcomes: SubmitOutcome[] = [];
-  let receipts: ProviderReceipt[] = [];
+interface SerialWriter<T> {
+  add(item: T): void;
+  readonly pending: number;
+  flush(): Promise<void>;
+}
+
+/**
+ * Items written in batches, one batch at a time: a batch closes at `maxBatch` items or `maxWaitMs`
+ * after its first, and while one is being written the next fills up. A batch that fails goes back
+ * to the front and is tried again: nothing recorded is dropped.
+ */
+function serialWriter<T>(what: string, channelId: string, maxBatch: number, maxWaitMs: number, write: (batch: T[]) => Promise<void>): SerialWriter<T> {
+  let items: T[] = [];
   let writing: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
-  let closed = false;
-
-  const schedule = () => {
-    if (closed || writing || timer) return;
-    if (outcomes.length + receipts.length === 0) return;
-    if (outcomes.length >= maxBatch || receipts.length >= maxBatch) void writeNext();
-    else timer = setTimeout(() => {
-      timer = null;
-      void writeNext();
-    }, maxWaitMs);
-  };
 
   const writeNext = (): Promise<void> => {
     if (timer) {
@@ -72,15 +68,12 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
       timer = null;
     }
     if (writing) return writing;
-    const batchOutcomes = outcomes.splice(0, maxBatch);
-    const batchReceipts = receipts.splice(0, maxBatch);
-    if (batchOutcomes.length + batchReceipts.length === 0) return Promise.resolve();
-    writing = write(batchOutcomes, batchReceipts)
+    const batch = items.splice(0, maxBatch);
+    if (batch.length === 0) return Promise.resolve();
+    writing = write(batch)
       .catch((error: unknown) => {
-        // Nothing is dropped: the batch goes back to the front and is tried again.
-        logger.error("writing submit outcomes and receipts failed; retrying", { channelId: options.channelId, error });
-        outcomes = [...batchOutcomes, ...outcomes];
-        receipts = [...batchReceipts, ...receipts];
+        logger.error(`writing ${what} failed; retrying`, { channelId, error });
+        items = [...batch, ...items];
         return new Promise<void>((resolve) => setTimeout(resolve, 500));
       })
       .finally(() => {
@@ -89,47 +82,58 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
       });
     return writing;
   };
-
-  const write = async (batchOutcomes: SubmitOutcome[], batchReceipts: ProviderReceipt[]) => {
-    let lost = 0;
-    await options.db.transaction(async (tx) => {
-      if (batchOutcomes.length > 0) {
-        const applied = await applyTransitions(tx, batchOutcomes.map((o) => o.transition), { owner: options.owner });
-        lost = batchOutcomes.length - applied.length;
-        const moved = new Set(applied.map((a) => a.id));
-        const segments = batchOutcomes.flatMap((o) => (moved.has(o.transition.id.toString()) ? (o.segments ?? []) : []));
-        if (segments.length > 0) {
-          await insertSegments(tx, options.channelId, segments);
-          await matchUnmatchedReceiptsIn(tx, options.channelId, segments.map((s) => s.providerMessageId));
-        }
-      }
-      if (batchReceipts.length > 0) await applyReceiptsIn(tx, batchReceipts);
-    });
-    if (lost > 0) {
-      // Another dispatcher took these claims back (this one's lease lapsed): their outcome is its now.
-      logger.warn("submit outcomes not recorded: the claims were taken back", { channelId: options.channelId, lost });
-    }
-    options.onWritten?.({ outcomes: batchOutcomes.length, receipts: batchReceipts.length, lost });
+  const schedule = () => {
+    if (writing || timer || items.length === 0) return;
+    if (items.length >= maxBatch) void writeNext();
+    else timer = setTimeout(() => void writeNext(), maxWaitMs);
   };
-
   return {
-    recordOutcome(outcome) {
-      outcomes.push(outcome);
-      schedule();
-    },
-    recordReceipt(receipt) {
-      receipts.push(receipt);
+    add(item) {
+      items.push(item);
       schedule();
     },
     get pending() {
-      return outcomes.length + receipts.length;
+      return items.length + (writing ? 1 : 0);
     },
     async flush() {
-      while (writing || outcomes.length + receipts.length > 0) await writeNext();
+      while (writing || items.length > 0) await writeNext();
+    },
+  };
+}
+
+export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeRecorder {
+  const maxBatch = options.maxBatch ?? 2_000;
+  const maxWaitMs = options.maxWaitMs ?? 20;
+  const outcomes = serialWriter<SubmitOutcome>("submit outcomes", options.channelId, maxBatch, maxWaitMs, async (batch) => {
+    let lost = 0;
+    await options.db.transaction(async (tx) => {
+      const applied = await applyTransitions(tx, batch.map((o) => o.transition), { owner: options.owner });
+      lost = batch.length - applied.length;
+      const moved = new Set(applied.map((a) => a.id));
+      const segments = batch.flatMap((o) => (moved.has(o.transition.id.toString()) ? (o.segments ?? []) : []));
+      if (segments.length > 0) {
+        await insertSegments(tx, options.channelId, segments);
+        await matchUnmatchedReceiptsIn(tx, options.channelId, segments.map((s) => s.providerMessageId));
+      }
+    });
+    // Another dispatcher took these claims back (this one's lease lapsed): their outcome is its now.
+    if (lost > 0) logger.warn("submit outcomes not recorded: the claims were taken back", { channelId: options.channelId, lost });
+  });
+  const receipts = serialWriter<ProviderReceipt>("receipts", options.channelId, maxBatch, maxWaitMs, async (batch) => {
+    await options.db.transaction((tx) => applyReceiptsIn(tx, batch));
+  });
+
+  return {
+    recordOutcome: (outcome) => outcomes.add(outcome),
+    recordReceipt: (receipt) => receipts.add(receipt),
+    get pending() {
+      return outcomes.pending + receipts.pending;
+    },
+    async flush() {
+      await Promise.all([outcomes.flush(), receipts.flush()]);
     },
     async close() {
       await this.flush();
-      closed = true;
     },
   };
 }
