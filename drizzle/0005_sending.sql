@@ -69,13 +69,13 @@ SELECT "id", 1, "channel_id", "phone", "provider_message_id", CASE WHEN "status"
   FROM "messages" WHERE "provider_message_id" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "message_segments_provider_idx" ON "message_segments" USING btree ("channel_id","provider_message_id");--> statement-breakpoint
 CREATE INDEX "messages_send_id_idx" ON "messages" USING btree ("send_id","id");--> statement-breakpoint
-CREATE INDEX "messages_queued_idx" ON "messages" USING btree ("channel_id","id") WHERE "messages"."status" = 'queued';--> statement-breakpoint
 CREATE INDEX "messages_claimed_idx" ON "messages" USING btree ("claimed_by") WHERE "messages"."status" = 'submitting';--> statement-breakpoint
 CREATE INDEX "messages_report_deadline_idx" ON "messages" USING btree ("report_deadline_at") WHERE "messages"."status" = 'submitted';--> statement-breakpoint
 CREATE INDEX "messages_phone_idx" ON "messages" USING btree ("phone","id");--> statement-breakpoint
 CREATE INDEX "messages_userid_idx" ON "messages" USING btree ("userid","id");--> statement-breakpoint
 CREATE INDEX "sends_created_idx" ON "sends" USING btree ("created_at","id");--> statement-breakpoint
 CREATE INDEX "sends_preparing_idx" ON "sends" USING btree ("created_at") WHERE "sends"."status" = 'preparing';--> statement-breakpoint
+CREATE INDEX "sends_sending_idx" ON "sends" USING btree ("channel_id","created_at") WHERE "sends"."status" = 'sending';--> statement-breakpoint
 CREATE INDEX "message_events_message_idx" ON "message_events" USING btree ("message_id","id");--> statement-breakpoint
 CREATE INDEX "messages_send_status_idx" ON "messages" USING btree ("send_id","status","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "unmatched_receipts_key_idx" ON "unmatched_receipts" USING btree ("channel_id","provider_message_id",coalesce("phone", ''),"code");

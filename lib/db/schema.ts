@@ -186,6 +186,8 @@ export const sends = pgTable(
     uniqueIndex("sends_idempotency_key_idx").on(t.idempotencyKey),
     index("sends_created_idx").on(t.createdAt, t.id),
     index("sends_preparing_idx").on(t.createdAt).where(sql`${t.status} = 'preparing'`),
+    // The dispatcher's look for work: sends that are sending, per channel.
+    index("sends_sending_idx").on(t.channelId, t.createdAt).where(sql`${t.status} = 'sending'`),
   ],
 );
 
@@ -228,9 +230,8 @@ export const messages = pgTable(
   },
   (t) => [
     index("messages_send_id_idx").on(t.sendId, t.id),
+    // Also the dispatcher's queue: a send's queued messages in order.
     index("messages_send_status_idx").on(t.sendId, t.status, t.id),
-    // The dispatcher's queue: queued messages of a channel in order.
-    index("messages_queued_idx").on(t.channelId, t.id).where(sql`${t.status} = 'queued'`),
     index("messages_claimed_idx").on(t.claimedBy).where(sql`${t.status} = 'submitting'`),
     index("messages_report_deadline_idx").on(t.reportDeadlineAt).where(sql`${t.status} = 'submitted'`),
     index("messages_phone_idx").on(t.phone, t.id),

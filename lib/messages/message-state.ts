@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { unnestRows } from "@/lib/db/array-literal";
+import { arrayParam, unnestRows } from "@/lib/db/array-literal";
 import { executeRows, type Db } from "@/lib/db/client";
 import { SEND_SETTING_DEFAULTS } from "@/lib/channels/channel-schema";
 
@@ -138,8 +138,11 @@ export async function applyTransitions(db: Db, transitions: readonly MessageTran
     db,
     sql`with v as (select * from ${values}),
     cur as (
+      -- By id through the primary key: the planner cannot see how few rows v holds, and would
+      -- otherwise scan every message to join them.
       select m.id, m.uncertain, m.channel_id from messages m join v on v.id = m.id
-       where m.status = v.from_s
+       where m.id = any(${arrayParam(transitions.map((t) => t.id.toString()), "bigint")})
+         and m.status = v.from_s
          and (v.from_s <> 'submitting' or m.claimed_by is not distinct from ${owner}::text)
        for update of m
     ),

@@ -87,21 +87,28 @@ const pairKey = (channelId: string, providerMessageId: string) => `${channelId}\
 /** The batch rule, inside the caller's transaction. Receipts are applied in the order given. */
 export async function applyReceiptsIn(tx: Db, receipts: readonly ProviderReceipt[]): Promise<ReceiptOutcome[]> {
   if (receipts.length === 0) return [];
-  const pairs = [...new Map(receipts.map((r) => [pairKey(r.channelId, r.providerMessageId), { c: r.channelId, p: r.providerMessageId }])).values()];
-  // Every segment of every message a receipt names, locked: the message's outcome needs all its parts.
-  const rows = await executeRows<SegmentRow>(
+  // The messages the receipts name, then every segment of each, locked: a message's outcome needs
+  // all its parts. Both by index, with the ids as arrays the planner can see.
+  const wanted = new Set(receipts.map((r) => pairKey(r.channelId, r.providerMessageId)));
+  const named = await executeRows<{ message_id: string; channel_id: string; provider_message_id: string }>(
     tx,
-    sql`with wanted as (
-          select * from ${unnestRows(pairs, "w", [["c", "uuid", (x) => x.c], ["p", "text", (x) => x.p]])}
-        ), hit as (
-          select distinct s.message_id from message_segments s join wanted w on s.channel_id = w.c and s.provider_message_id = w.p
-        )
-        select s.message_id::text as message_id, s.part, s.channel_id::text as channel_id, s.phone, s.provider_message_id,
-               s.status, m.status as message_status, m.segments
-          from message_segments s join hit on hit.message_id = s.message_id join messages m on m.id = s.message_id
-         order by s.message_id, s.part
-         for update of s, m`,
+    sql`select s.message_id::text as message_id, s.channel_id::text as channel_id, s.provider_message_id from message_segments s
+         where s.provider_message_id = any(${arrayParam([...new Set(receipts.map((r) => r.providerMessageId))], "text")})
+           and s.channel_id = any(${arrayParam([...new Set(receipts.map((r) => r.channelId))], "uuid")})`,
   );
+  const messageIds = [...new Set(named.filter((n) => wanted.has(pairKey(n.channel_id, n.provider_message_id))).map((n) => n.message_id))];
+  const rows =
+    messageIds.length === 0
+      ? []
+      : await executeRows<SegmentRow>(
+          tx,
+          sql`select s.message_id::text as message_id, s.part, s.channel_id::text as channel_id, s.phone, s.provider_message_id,
+                     s.status, m.status as message_status, m.segments
+                from message_segments s join messages m on m.id = s.message_id
+               where s.message_id = any(${arrayParam(messageIds, "bigint")}) and m.id = any(${arrayParam(messageIds, "bigint")})
+               order by s.message_id, s.part
+               for update of s, m`,
+        );
   const byPair = new Map<string, SegmentRow[]>();
   const messagesById = new Map<string, MessageAfter>();
   for (const row of rows) {

@@ -7,7 +7,8 @@ import { applyTransitions } from "../message-state";
  * FOR UPDATE SKIP LOCKED (two dispatchers never pick the same message) and moved to
  * `submitting` under this dispatcher's name in the same transaction, which also counts the
  * attempt and the move on the send. Only messages of sends that are "sending" are picked: a
- * paused or cancelled send's messages stay where they are.
+ * paused or cancelled send's messages stay where they are. Which sends have queued messages is
+ * read from their counters, never by scanning messages.
  */
 export interface ClaimedMessage {
   id: string;
@@ -25,15 +26,36 @@ export async function claimQueuedMessages(
   limit: number,
   options: { sendId?: string } = {},
 ): Promise<ClaimedMessage[]> {
+  const sendIds = options.sendId ? [options.sendId] : await sendsWithQueued(db, channelId);
+  const claimed: ClaimedMessage[] = [];
+  for (const sendId of sendIds) {
+    if (claimed.length >= limit) break;
+    claimed.push(...(await claimFromSend(db, owner, sendId, limit - claimed.length)));
+  }
+  return claimed;
+}
+
+/** Oldest first: a send is finished before the next one starts, as operators expect. */
+async function sendsWithQueued(db: Db, channelId: string): Promise<string[]> {
+  const rows = await executeRows<{ id: string }>(
+    db,
+    sql`select id::text as id from sends
+         where channel_id = ${channelId}::uuid and status = 'sending' and queued_count > 0
+         order by created_at, id limit 20`,
+  );
+  return rows.map((r) => r.id);
+}
+
+async function claimFromSend(db: Db, owner: string, sendId: string, limit: number): Promise<ClaimedMessage[]> {
   return db.transaction(async (tx) => {
+    // (send_id, status, id) is the index that serves this: the send's queued messages in order.
     const picked = await executeRows<{ id: string; send_id: string; phone: string; userid: string | null; attempts: number; uncertain: boolean }>(
       tx,
       sql`select m.id::text as id, m.send_id::text as send_id, m.phone, m.userid, m.attempts, m.uncertain
             from messages m
-           where m.channel_id = ${channelId}::uuid and m.status = 'queued'
+           where m.send_id = ${sendId}::uuid and m.status = 'queued'
              and (m.next_attempt_at is null or m.next_attempt_at <= now())
-             and m.send_id in (select id from sends where channel_id = ${channelId}::uuid and status = 'sending')
-             ${options.sendId ? sql`and m.send_id = ${options.sendId}::uuid` : sql``}
+             and exists (select 1 from sends s where s.id = m.send_id and s.status = 'sending')
            order by m.id
            limit ${limit}::integer
            for update of m skip locked`,
@@ -51,28 +73,17 @@ export async function claimQueuedMessages(
   });
 }
 
-/** The send with the oldest queued message of a channel (JSMS sends one template per batch). */
+/** The oldest send of a channel with queued messages (JSMS sends one template a batch). */
 export async function oldestSendWithQueued(db: Db, channelId: string): Promise<string | null> {
-  const [row] = await executeRows<{ send_id: string }>(
-    db,
-    sql`select m.send_id::text as send_id from messages m
-         where m.channel_id = ${channelId}::uuid and m.status = 'queued'
-           and (m.next_attempt_at is null or m.next_attempt_at <= now())
-           and m.send_id in (select id from sends where channel_id = ${channelId}::uuid and status = 'sending')
-         order by m.id limit 1`,
-  );
-  return row?.send_id ?? null;
+  return (await sendsWithQueued(db, channelId))[0] ?? null;
 }
 
-/** Channels with messages ready to claim now. */
+/** Channels with sends that have queued messages, read from the sends' counters. */
 export async function channelsWithQueuedWork(db: Db): Promise<string[]> {
   const rows = await executeRows<{ id: string }>(
     db,
-    sql`select c.id::text as id from channels c
-         where c.enabled and exists (
-           select 1 from messages m join sends s on s.id = m.send_id
-            where m.channel_id = c.id and m.status = 'queued' and s.status = 'sending'
-              and (m.next_attempt_at is null or m.next_attempt_at <= now()))`,
+    sql`select distinct s.channel_id::text as id from sends s join channels c on c.id = s.channel_id
+         where s.status = 'sending' and s.queued_count > 0 and c.enabled`,
   );
   return rows.map((r) => r.id);
 }
