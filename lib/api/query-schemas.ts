@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { isStoredUserid } from "@/lib/contacts/contact-queries";
 import { validateUserid } from "@/lib/contacts/import/userid";
+import { normalizePhone } from "@/lib/contacts/phone";
+import { MESSAGE_STATES } from "@/lib/messages/message-state";
 
 /**
  * The zod pieces REST routes build their `query` and `params` schemas from (see apiRoute), so
@@ -32,6 +34,16 @@ export function pageLimit(defaultSize: number) {
   ).transform((limit) => limit ?? defaultSize);
 }
 
+/** `limit` of a list with its own largest page (the message list answers up to 500); `error` states the range. */
+export function pageLimitUpTo(defaultSize: number, max: number, error: string) {
+  return optional(
+    queryValue
+      .regex(/^[0-9]{1,6}$/, { error })
+      .transform(Number)
+      .pipe(z.number().min(1, { error }).max(max, { error })),
+  ).transform((limit) => limit ?? defaultSize);
+}
+
 /** `cursor` of lists keyset-paged by userid: the last userid of the previous page. */
 export const useridCursor = optional(queryValue.refine(isStoredUserid, { error: "errors.cursor_invalid" }));
 
@@ -51,6 +63,52 @@ export const timeCursor = optional(
     .pipe(z.iso.datetime({ error: "errors.cursor_invalid" }))
     .transform((iso) => new Date(iso))
     .refine((at) => at.getUTCFullYear() >= 1 && at.getUTCFullYear() <= 9999, { error: "errors.cursor_invalid" }),
+);
+
+/**
+ * `cursor` of the send list, keyset-paged by (created_at, id): the creation time of the previous
+ * page's last send to the microsecond (a millisecond cursor would skip sends made within the same
+ * millisecond) and its id, as `2026-03-01T08:00:00.123456Z_<uuid>`.
+ */
+const SEND_CURSOR = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+export const sendCursor = optional(
+  queryValue.transform((raw, ctx) => {
+    const match = SEND_CURSOR.exec(raw);
+    // The date must exist as written (no 30 February) and lie within the years PostgreSQL holds.
+    const at = match ? new Date(`${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:${match[6]}.${match[7]!.slice(0, 3)}Z`) : null;
+    if (!match || !at || Number.isNaN(at.getTime()) || at.toISOString().slice(0, 19) !== raw.slice(0, 19) || at.getUTCFullYear() < 1) {
+      ctx.issues.push({ code: "custom", message: "errors.cursor_invalid", input: raw });
+      return z.NEVER;
+    }
+    return { at: raw.slice(0, 27), id: match[8]! };
+  }),
+);
+
+/** A uuid in the query string (`sendId=`). */
+export const uuidQuery = optional(queryValue.pipe(z.guid({ error: "errors.id_invalid" })));
+
+/** A message state in the query string (`status=`). */
+export const messageStatusQuery = optional(queryValue.pipe(z.enum(MESSAGE_STATES, { error: "errors.message_status_invalid" })));
+
+/** A phone number in the query string, normalised as stored (`+86 138-0013-8000` finds `13800138000`). */
+export const phoneQuery = optional(
+  queryValue.transform((raw, ctx) => {
+    const checked = normalizePhone(raw);
+    if (checked.ok) return checked.phone;
+    ctx.issues.push({ code: "custom", message: "errors.phone_filter_invalid", input: raw });
+    return z.NEVER;
+  }),
+);
+
+/** A userid in the query string, by the userid rule (trimmed). */
+export const useridQuery = optional(
+  queryValue.transform((raw, ctx) => {
+    const checked = validateUserid(raw);
+    if (checked.ok) return checked.userid;
+    ctx.issues.push({ code: "custom", message: "errors.userid_invalid", input: raw });
+    return z.NEVER;
+  }),
 );
 
 /**
@@ -80,6 +138,12 @@ export const noQuery = z.object({});
 
 /** A uuid segment (imports, operators). */
 export const uuidParam = z.guid({ error: "errors.id_invalid" });
+
+/** A bigserial id segment (messages), in decimal: 1 to 2^63 − 1. */
+export const bigintIdParam = z
+  .string({ error: "errors.message_id_invalid" })
+  .refine((id) => /^[1-9][0-9]{0,18}$/.test(id) && BigInt(id) <= BIGINT_MAX, { error: "errors.message_id_invalid" })
+  .transform((id) => BigInt(id));
 
 /** A userid segment: the userid rule; surrounding spaces are dropped as the import drops them. */
 export const useridParam = z.string({ error: "errors.userid_invalid" }).transform((raw, ctx) => {

@@ -1,16 +1,30 @@
+import { dispatcherHealth } from "@/lib/messages/dispatcher/health-state";
 import { getRuntime } from "./runtime";
 import { readServerEnv } from "@/lib/config/env";
 import { logger } from "@/lib/util/logger";
 
+export interface DispatcherHealthReport {
+  /** "off" when WORKER=off (this process sends nothing; workers do), otherwise whether it runs yet. */
+  state: "running" | "stopping" | "not_running" | "off";
+  /** Messages this process holds as `submitting` now. */
+  claimed: number;
+  lastClaimAt: string | null;
+}
+
 export interface HealthReport {
   ok: boolean;
   db: "ok" | "down";
-  /** The in-process dispatcher: "off" when WORKER=off, otherwise whether it runs yet. */
-  dispatcher: "off" | "running" | "not_running";
+  /** This process's dispatcher. */
+  dispatcher: DispatcherHealthReport;
+}
+
+function dispatcherReport(): DispatcherHealthReport {
+  if (!readServerEnv().workerEnabled) return { state: "off", claimed: 0, lastClaimAt: null };
+  return dispatcherHealth();
 }
 
 export async function healthReport(): Promise<HealthReport> {
-  const dispatcher = readServerEnv().workerEnabled ? "not_running" : "off";
+  const dispatcher = dispatcherReport();
   try {
     const runtime = await getRuntime();
     const up = await runtime.handle.ping();
