@@ -27,6 +27,12 @@ CREATE TABLE "message_segments" (
 	CONSTRAINT "message_segments_message_id_part_pk" PRIMARY KEY("message_id","part")
 );
 --> statement-breakpoint
+ALTER TABLE "message_events" DROP CONSTRAINT "message_events_message_id_messages_id_fk";
+--> statement-breakpoint
+ALTER TABLE "messages" DROP CONSTRAINT "messages_send_id_sends_id_fk";
+--> statement-breakpoint
+ALTER TABLE "messages" DROP CONSTRAINT "messages_channel_id_channels_id_fk";
+--> statement-breakpoint
 DROP INDEX "messages_channel_provider_id_idx";--> statement-breakpoint
 DROP INDEX "message_events_message_idx";--> statement-breakpoint
 DROP INDEX "messages_send_status_idx";--> statement-breakpoint
@@ -62,7 +68,6 @@ ALTER TABLE "sends" ADD COLUMN "updated_at" timestamp with time zone DEFAULT now
 ALTER TABLE "sends" ADD COLUMN "finished_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "unmatched_receipts" ADD COLUMN "raw" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "channel_connection_slots" ADD CONSTRAINT "channel_connection_slots_channel_id_channels_id_fk" FOREIGN KEY ("channel_id") REFERENCES "public"."channels"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "message_segments" ADD CONSTRAINT "message_segments_message_id_messages_id_fk" FOREIGN KEY ("message_id") REFERENCES "public"."messages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 -- Messages stored with a provider id keep it as their one segment, so later receipts still match.
 INSERT INTO "message_segments" ("message_id", "part", "channel_id", "phone", "provider_message_id", "status")
 SELECT "id", 1, "channel_id", "phone", "provider_message_id", CASE WHEN "status" IN ('delivered', 'failed', 'expired') THEN "status" ELSE 'submitted' END
@@ -76,6 +81,7 @@ CREATE INDEX "messages_userid_idx" ON "messages" USING btree ("userid","id");-->
 CREATE INDEX "sends_created_idx" ON "sends" USING btree ("created_at","id");--> statement-breakpoint
 CREATE INDEX "sends_preparing_idx" ON "sends" USING btree ("created_at") WHERE "sends"."status" = 'preparing';--> statement-breakpoint
 CREATE INDEX "sends_sending_idx" ON "sends" USING btree ("channel_id","created_at") WHERE "sends"."status" = 'sending';--> statement-breakpoint
+CREATE INDEX "sends_cancelling_idx" ON "sends" USING btree ("id") WHERE "sends"."status" = 'cancelled' and "sends"."queued_count" > 0;--> statement-breakpoint
 CREATE INDEX "message_events_message_idx" ON "message_events" USING btree ("message_id","id");--> statement-breakpoint
 CREATE INDEX "messages_send_status_idx" ON "messages" USING btree ("send_id","status","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "unmatched_receipts_key_idx" ON "unmatched_receipts" USING btree ("channel_id","provider_message_id",coalesce("phone", ''),"code");
