@@ -42,8 +42,14 @@ export type CmppSubmitFailure =
   | "no_connection"
   /** Dropped connections kept losing it past the attempt budget. */
   | "too_many_attempts"
-  /** The pool was closed before the message could be sent. */
+  /** The pool was closed before the message could be sent (nothing of it was written unanswered). */
   | "closed"
+  /**
+   * A SUBMIT of the message was written and never answered (its connection dropped, it timed out
+   * with `resubmitUncertain: false`, or the pool closed first) and it was not sent again: the
+   * gateway may or may not have it. Record the message as unknown, not as failed.
+   */
+  | "uncertain"
   /** The request itself is unusable (bad number, empty or over-long text). */
   | "invalid_request";
 
@@ -57,17 +63,28 @@ export class CmppSubmitError extends Error {
     message: string,
     /** Ids of segments the gateway had already accepted (a long message can fail half-way). */
     readonly acceptedMsgIds: readonly string[] = [],
+    /**
+     * Transmissions of this message whose outcome nobody knows (see CmppSubmitResult.uncertainCopies).
+     * Set for "timeout", "too_many_attempts" and "uncertain"; 0 otherwise.
+     */
+    readonly uncertainCopies: number = 0,
   ) {
     super(message);
   }
 
-  static rejected(result: number, acceptedMsgIds: readonly string[]): CmppSubmitError {
+  /** True when the message may have reached the gateway: record it as unknown, not as failed. */
+  get outcomeUnknown(): boolean {
+    return this.failure === "timeout" || this.failure === "too_many_attempts" || this.failure === "uncertain";
+  }
+
+  static rejected(result: number, acceptedMsgIds: readonly string[], uncertainCopies = 0): CmppSubmitError {
     return new CmppSubmitError(
       "rejected",
       result,
       submitResultCategory(result),
       `SUBMIT refused with result ${result}: ${describeSubmitResult(result)}`,
       acceptedMsgIds,
+      uncertainCopies,
     );
   }
 }

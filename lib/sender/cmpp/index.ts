@@ -8,6 +8,10 @@ export { silentLogger, stderrLogger } from "./logger";
 // Pool: what the dispatcher uses
 export { createCmppPool, type CmppPool } from "./pool/pool";
 export type {
+  CmppConnectionStatus,
+  CmppDestinationResult,
+  CmppLateSubmitResp,
+  CmppLoginRefusal,
   CmppPoolCounters,
   CmppPoolOptions,
   CmppPoolStatus,
@@ -24,7 +28,7 @@ export { testCmppConnection, type CmppTestResult, type CmppTestSettings } from "
 
 // Receipt codes and response codes
 export { DEFAULT_CMPP_STAT_CODES, CMPP_STAT_PREFIX_RULES, classifyStat, compileStatDictionary, normalizeStat } from "./receipts/stat-codes";
-export { describeConnectStatus, describeSubmitResult, submitResultCategory } from "./receipts/result-codes";
+export { REFUSED_LOGIN_STATUSES, describeConnectStatus, describeSubmitResult, submitResultCategory } from "./receipts/result-codes";
 
 // Messages
 export { segmentText, countSegments, TextTooLongError, type SegmentedText } from "./message/segmenter";
@@ -45,4 +49,4 @@ export { CmppSession, type SessionHooks, type SessionOptions, type SessionState 
 // Gateway simulator
 export { startCmppSimulator, type CmppSimulator } from "./simulator/simulator";
 export type { CmppSimulatorFaults, CmppSimulatorOptions, SimulatorAccount, SimulatorReplyRequest } from "./simulator/simulator-types";
-export type { CmppSimulatorStats } from "./simulator/simulator-stats";
+export type { CmppSimulatorStats, SimulatorSubmitCopy } from "./simulator/simulator-stats";

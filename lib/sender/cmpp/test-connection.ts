@@ -14,6 +14,8 @@ import type { CmppChannelSettings, CmppLogger } from "./types";
 export type CmppTestSettings = Pick<CmppChannelSettings, "host" | "port" | "account" | "password" | "version"> & {
   /** For the TCP connect and for the login answer each (default 10 s). */
   timeoutMs?: number;
+  /** The CONNECT timestamp's clock, minutes east of UTC (default 480, China Standard Time), as the pool's option. */
+  timestampUtcOffsetMinutes?: number;
 };
 
 export interface CmppTestResult {
@@ -59,6 +61,7 @@ export async function testCmppConnection(settings: CmppTestSettings, logger: Cmp
         drainTimeoutMs: timeoutMs,
         terminateTimeoutMs: Math.min(timeoutMs, 5_000),
         verifyIsmgAuthenticator: true,
+        timestampUtcOffsetMinutes: settings.timestampUtcOffsetMinutes ?? 480,
         logger,
       },
       {
@@ -73,7 +76,10 @@ export async function testCmppConnection(settings: CmppTestSettings, logger: Cmp
             finish({
               ok: true,
               latencyMs,
-              detail: `Logged in to ${where} as ${settings.account} with CMPP ${settings.version}: TCP connect ${tcpMs} ms, login ${latencyMs} ms; ${logout}.`,
+              detail:
+                session.version === settings.version
+                  ? `Logged in to ${where} as ${settings.account} with CMPP ${settings.version}: TCP connect ${tcpMs} ms, login ${latencyMs} ms; ${logout}.`
+                  : `Logged in to ${where} as ${settings.account}, but the gateway answered as a CMPP ${session.version} gateway (set the channel to ${session.version}): TCP connect ${tcpMs} ms, login ${latencyMs} ms; ${logout}.`,
             });
           });
         },

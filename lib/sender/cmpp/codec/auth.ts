@@ -5,8 +5,9 @@ import { createHash } from "node:crypto";
 import type { CmppVersion } from "../types";
 
 /**
- * MMDDHHMMSS as the integer CONNECT carries. `utcOffsetMinutes` picks the clock (gateways in China
- * run on UTC+8); by default the host's local time, which is what most SP software sends.
+ * MMDDHHMMSS as the integer CONNECT carries. `utcOffsetMinutes` picks the clock; without it, the
+ * host's local time. The session passes 480 unless told otherwise: gateways in China run on UTC+8
+ * and refuse a timestamp several minutes off, so a host in another zone must not use its own.
  */
 export function cmppTimestamp(date: Date = new Date(), utcOffsetMinutes?: number): number {
   const d = utcOffsetMinutes === undefined ? localParts(date) : shiftedParts(date, utcOffsetMinutes);

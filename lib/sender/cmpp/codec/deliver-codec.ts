@@ -42,7 +42,8 @@ export function readDeliver(frame: Buffer, sequenceId: number, version: CmppVers
   if (pdu !== null) return pdu;
   const fallback = readDeliverAs(frame, sequenceId, other);
   if (fallback !== null) return fallback;
-  return invalidFrame(CommandId.DELIVER, sequenceId, 4, `DELIVER of ${frame.length} octets does not match its Msg_Length in either version`);
+  const msgId = frame.length >= HEADER_LENGTH + 8 ? readMsgId(frame, HEADER_LENGTH) : undefined;
+  return invalidFrame(CommandId.DELIVER, sequenceId, 4, `DELIVER of ${frame.length} octets does not match its Msg_Length in either version`, msgId);
 }
 
 function readDeliverAs(frame: Buffer, sequenceId: number, version: CmppVersion): DeliverPdu | null {

@@ -10,8 +10,12 @@ export interface InvalidFrame {
   /** The Result a gateway would answer: 1 bad structure, 2 unknown command, 4 bad length. */
   result: 1 | 2 | 4;
   reason: string;
+  /** A DELIVER's Msg_Id when the frame is long enough to hold one (for its DELIVER_RESP). */
+  msgId?: string;
 }
 
-export function invalidFrame(commandId: number, sequenceId: number, result: 1 | 2 | 4, reason: string): InvalidFrame {
-  return { command: "invalid", commandId, sequenceId, result, reason };
+export function invalidFrame(commandId: number, sequenceId: number, result: 1 | 2 | 4, reason: string, msgId?: string): InvalidFrame {
+  const frame: InvalidFrame = { command: "invalid", commandId, sequenceId, result, reason };
+  if (msgId !== undefined) frame.msgId = msgId;
+  return frame;
 }

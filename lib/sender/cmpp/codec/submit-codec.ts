@@ -51,7 +51,8 @@ export function writeSubmit(buf: Buffer, at: number, pdu: SubmitPdu, version: Cm
   buf[p++] = pdu.msgContent.length;
   pdu.msgContent.copy(buf, p);
   p += pdu.msgContent.length;
-  writeOctetString(buf, p, l.trailerWidth, pdu.linkId);
+  // 2.0's Reserve has no meaning: a 3.0 LinkID that does not fit (after a fall-back to 2.0) is left out.
+  writeOctetString(buf, p, l.trailerWidth, pdu.linkId.length <= l.trailerWidth ? pdu.linkId : "");
 }
 
 /**

@@ -8,17 +8,23 @@ import { performance } from "node:perf_hooks";
 import { CmppSession, type SessionHooks, type SessionOptions } from "./session";
 import type { PduTransport } from "./socket-transport";
 import { authenticatorIsmg } from "../codec/auth";
-import type { CmppPdu, ConnectPdu, SubmitPdu } from "../codec/pdu";
+import { CommandId } from "../codec/constants";
+import type { CmppPdu, ConnectPdu, DeliverPdu, SubmitPdu } from "../codec/pdu";
 import { silentLogger } from "../logger";
-import { sampleSubmit } from "../testing/pdus";
+import { sampleDeliver, sampleSubmit } from "../testing/pdus";
 import type { CmppLoginError } from "../errors";
+import type { CmppVersion } from "../types";
 
 class FakeTransport implements PduTransport {
   sent: CmppPdu[] = [];
   ended = false;
   destroyed: string | null = null;
+  version: CmppVersion | null = null;
   send(pdu: CmppPdu): void {
     this.sent.push(structuredClone(pdu));
+  }
+  setVersion(version: CmppVersion): void {
+    this.version = version;
   }
   end(): void {
     this.ended = true;
@@ -55,6 +61,8 @@ interface Recorder {
   events: string[];
   responses: Array<{ ctx: number; result: number }>;
   timeouts: number[];
+  late: Array<{ ctx: number; result: number; msgId: string }>;
+  delivers: DeliverPdu[];
   closed: { reason: string; unanswered: number[] } | null;
   loginError: CmppLoginError | null;
 }
@@ -66,14 +74,18 @@ afterEach(() => {
 
 function open(overrides: Partial<SessionOptions> = {}): { session: CmppSession<number>; transport: FakeTransport; rec: Recorder } {
   const transport = new FakeTransport();
-  const rec: Recorder = { events: [], responses: [], timeouts: [], closed: null, loginError: null };
+  const rec: Recorder = { events: [], responses: [], timeouts: [], late: [], delivers: [], closed: null, loginError: null };
   const hooks: SessionHooks<number> = {
     onReady: () => rec.events.push("ready"),
     onWindowOpen: () => rec.events.push("window"),
     onLoginFailed: (e) => (rec.loginError = e),
     onSubmitResponse: (ctx, r) => rec.responses.push({ ctx, result: r.result }),
     onSubmitTimeout: (ctx) => rec.timeouts.push(ctx),
-    onDeliver: (p) => rec.events.push(`deliver:${p.msgId}`),
+    onDeliver: (p) => {
+      rec.events.push(`deliver:${p.msgId}`);
+      rec.delivers.push(p);
+    },
+    onLateSubmitResponse: (ctx, r) => rec.late.push({ ctx, result: r.result, msgId: r.msgId }),
     onClosed: (reason, unanswered) => (rec.closed = { reason, unanswered }),
   };
   const session = new CmppSession<number>(transport, { ...options, ...overrides }, hooks);
@@ -82,15 +94,15 @@ function open(overrides: Partial<SessionOptions> = {}): { session: CmppSession<n
   return { session, transport, rec };
 }
 
-function login(session: CmppSession<number>, transport: FakeTransport, status = 0, password = "888888"): void {
+function login(session: CmppSession<number>, transport: FakeTransport, status = 0, password = "888888", answeredVersion: CmppVersion = "3.0"): void {
   const connect = transport.take()[0] as ConnectPdu;
   expect(connect.command).toBe("connect");
   session.handlePdu({
     command: "connect_resp",
     sequenceId: connect.sequenceId,
     status,
-    authenticatorIsmg: status === 0 ? authenticatorIsmg(0, connect.authenticatorSource, password, "3.0") : Buffer.alloc(16),
-    version: 0x30,
+    authenticatorIsmg: status === 0 ? authenticatorIsmg(0, connect.authenticatorSource, password, answeredVersion) : Buffer.alloc(16),
+    version: answeredVersion === "3.0" ? 0x30 : 0x20,
   });
 }
 
@@ -282,5 +294,111 @@ describe("CmppSession calls", () => {
     const ignored = session.call({ command: "cancel", sequenceId: 0, msgId: "0000000000000001" });
     session.sweep(performance.now() + 1_001);
     await expect(ignored).rejects.toThrow(/no answer after 1 tries/);
+  });
+});
+
+describe("CmppSession, what a dispatcher relies on", () => {
+  it("stamps CONNECT in China Standard Time by default, whatever the host's zone", () => {
+    const zone = process.env.TZ;
+    process.env.TZ = "Europe/London";
+    try {
+      const { transport } = open();
+      const sent = (transport.sent[0] as ConnectPdu).timestamp;
+      // MMDDHHMMSS read as a UTC+8 wall clock in this year, against now.
+      const year = new Date(Date.now() + 8 * 3_600_000).getUTCFullYear();
+      const part = (div: number) => Math.floor(sent / div) % 100;
+      const at = Date.UTC(year, part(100_000_000) - 1, part(1_000_000), part(10_000), part(100), sent % 100) - 8 * 3_600_000;
+      expect(Math.abs(at - Date.now())).toBeLessThan(3_000);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  it("switches to 2.0 when the gateway answers the 3.0 login with Version 0x20", () => {
+    const { session, transport } = open();
+    login(session, transport, 0, "888888", "2.0");
+    expect(session.state).toBe("ready");
+    expect(session.version).toBe("2.0");
+    expect(transport.version).toBe("2.0");
+  });
+
+  it("stays at 2.0 when it asked for 2.0 and a 3.0 gateway answers 0x30", () => {
+    const { session, transport } = open({ version: "2.0" });
+    const connect = transport.take()[0] as ConnectPdu;
+    session.handlePdu({ command: "connect_resp", sequenceId: connect.sequenceId, status: 0, authenticatorIsmg: authenticatorIsmg(0, connect.authenticatorSource, "888888", "2.0"), version: 0x30 });
+    expect(session.version).toBe("2.0");
+    expect(transport.version).toBeNull();
+  });
+
+  it("holds a DELIVER that comes before CONNECT_RESP, answering and handing it on once logged in", () => {
+    const { session, transport, rec } = open();
+    const connect = transport.sent[0] as ConnectPdu;
+    session.handlePdu(sampleDeliver({ sequenceId: 40, msgId: "00000000000000b1" }));
+    expect(transport.sent).toHaveLength(1); // not answered yet
+    expect(rec.delivers).toEqual([]);
+    login(session, transport);
+    expect(transport.take()).toEqual([{ command: "deliver_resp", sequenceId: 40, msgId: "00000000000000b1", result: 0 }]);
+    expect(rec.delivers.map((d) => d.msgId)).toEqual(["00000000000000b1"]);
+    expect(connect.command).toBe("connect");
+  });
+
+  it("leaves an early DELIVER unanswered when the login fails, so the gateway sends it again", () => {
+    const { session, transport, rec } = open();
+    session.handlePdu(sampleDeliver({ sequenceId: 41 }));
+    login(session, transport, 3);
+    expect(transport.take()).toEqual([]);
+    expect(rec.delivers).toEqual([]);
+  });
+
+  it("answers a DELIVER that does not decode with Result 1", () => {
+    const { session, transport } = open();
+    login(session, transport);
+    session.handleInvalid({ command: "invalid", commandId: CommandId.DELIVER, sequenceId: 42, result: 4, reason: "bad length", msgId: "00000000000000c3" });
+    expect(transport.take()).toEqual([{ command: "deliver_resp", sequenceId: 42, msgId: "00000000000000c3", result: 1 }]);
+  });
+
+  it("writes no SUBMIT after close(), not even a resend that is due", () => {
+    const { session, transport, rec } = open({ requestTimeoutMs: 1_000, maxTries: 5, drainTimeoutMs: 10_000 });
+    login(session, transport);
+    session.submit(submitPdu(0), 0);
+    transport.take();
+    void session.close();
+    const t0 = performance.now();
+    session.sweep(t0 + 1_001);
+    session.sweep(t0 + 2_002);
+    expect(transport.take()).toEqual([]);
+    // Past the drain deadline: TERMINATE, and still no resend while it is under way.
+    session.sweep(t0 + 10_001);
+    expect(transport.take().map((p) => p.command)).toEqual(["terminate"]);
+    session.sweep(t0 + 11_002);
+    expect(transport.take()).toEqual([]);
+    expect(rec.timeouts).toEqual([]);
+  });
+
+  it("reports no timeout and no resend without resendSubmits, and hands on the late answer", () => {
+    const { session, transport, rec } = open({ requestTimeoutMs: 1_000, resendSubmits: false });
+    login(session, transport);
+    session.submit(submitPdu(0), 7);
+    const seq = (transport.take()[0] as SubmitPdu).sequenceId;
+    session.sweep(performance.now() + 1_001);
+    expect(transport.take()).toEqual([]);
+    expect(rec.timeouts).toEqual([7]);
+    session.handlePdu({ command: "submit_resp", sequenceId: seq, msgId: "00000000000000d4", result: 0 });
+    expect(rec.responses).toEqual([]);
+    expect(rec.late).toEqual([{ ctx: 7, result: 0, msgId: "00000000000000d4" }]);
+    // One answer was possible, and it came: a second one is noise.
+    session.handlePdu({ command: "submit_resp", sequenceId: seq, msgId: "00000000000000d5", result: 0 });
+    expect(rec.late).toHaveLength(1);
+  });
+
+  it("does not hand out a Sequence_Id whose late answer may still come", () => {
+    const { session, transport } = open({ requestTimeoutMs: 1_000, maxTries: 1, firstSequenceId: 0xffffffff });
+    login(session, transport); // CONNECT took 0xffffffff
+    session.submit(submitPdu(0), 0); // 1
+    transport.take();
+    session.sweep(performance.now() + 1_001); // 1 timed out, its answer may still come
+    for (let i = 0; i < 3; i++) session.submit(submitPdu(i), i);
+    expect((transport.take() as SubmitPdu[]).map((p) => p.sequenceId)).toEqual([2, 3, 4]);
   });
 });

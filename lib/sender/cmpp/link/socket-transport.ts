@@ -14,6 +14,8 @@ import type { CmppLogger, CmppVersion } from "../types";
 /** What a session needs from a connection: send PDUs, close it. */
 export interface PduTransport {
   send(pdu: CmppPdu): void;
+  /** Encode and decode in this version from now on (the gateway answered the login in another). */
+  setVersion(version: CmppVersion): void;
   /** Flushes pending frames, then closes gracefully. */
   end(): void;
   /** Closes at once, dropping anything unsent. */
@@ -77,6 +79,13 @@ export class SocketTransport implements PduTransport {
 
   send(pdu: CmppPdu): void {
     if (!this.closed) this.writer.send(pdu);
+  }
+
+  /** Writes bytes as they are, after anything already sent (the simulator's malformed frames). */
+  sendRaw(bytes: Buffer): void {
+    if (this.closed) return;
+    this.writer.flush();
+    this.socket.write(bytes);
   }
 
   end(): void {

@@ -2,7 +2,11 @@
  * What the gateway sends us, turned into events: status reports become classified, deduplicated,
  * matched receipts; mobile-originated messages become replies, reassembled when concatenated.
  * Shared by all of a pool's connections, because a gateway may resend a DELIVER (or send the parts
- * of one reply) on any of them.
+ * of one reply, or the report of a SUBMIT made on another connection) on any of them.
+ *
+ * Reports are deduplicated by Msg_Id + number + Stat: many gateways report every number of a
+ * multi-destination SUBMIT under the SUBMIT's one Msg_Id, so Msg_Id + Stat alone would drop all but
+ * the first number's report. Such reports are matched by Msg_Id + number (see rememberGroup).
  */
 import { ZERO_MSG_ID } from "../codec/msg-id";
 import type { DeliverPdu } from "../codec/pdu";
@@ -44,6 +48,8 @@ export class InboundHandler {
   private readonly matcher: ReceiptMatcher<StatusReport>;
   private readonly seen: BoundedSet<string>;
   private readonly replies: Reassembler<ReplyPart>;
+  /** Whether any multi-destination SUBMIT was made (only then is the Msg_Id + number lookup needed). */
+  private groups = false;
 
   constructor(private readonly options: InboundOptions) {
     this.dictionary = compileStatDictionary(options.statCodes);
@@ -54,7 +60,18 @@ export class InboundHandler {
 
   /** A SUBMIT_RESP accepted `msgId`: remember it, and release any report that arrived first. */
   remember(msgId: string, message: SubmittedMessage): void {
-    for (const report of this.matcher.remember(msgId, message)) this.emitReceipt(report, message);
+    for (const report of this.matcher.remember(msgId, message)) this.emitReceipt(report, this.resolve(report) ?? message);
+  }
+
+  /**
+   * A multi-destination SUBMIT answered with `baseMsgId`: its numbers' own ids (the spec's
+   * Msg_Id … Msg_Id+N−1) are remembered by the caller with remember(); this also files every
+   * number under baseMsgId + number, for gateways that report them all under baseMsgId. Call it
+   * before remember(), so reports held for baseMsgId are released to the right numbers.
+   */
+  rememberGroup(baseMsgId: string, messages: readonly SubmittedMessage[]): void {
+    this.groups = true;
+    for (const message of messages) this.matcher.remember(groupKey(baseMsgId, message.dest), message);
   }
 
   handleDeliver(pdu: DeliverPdu, now: number): void {
@@ -74,12 +91,12 @@ export class InboundHandler {
       this.options.logger.warn("status report too short to read; ignored", { msgId: pdu.msgId, length: pdu.msgContent.length });
       return;
     }
-    // The gateway resends a DELIVER it thinks we missed: the same Msg_Id and Stat is one report.
-    if (!this.seen.add(`${report.msgId}|${report.stat}`)) {
+    // The gateway resends a DELIVER it thinks we missed: the same Msg_Id, number and Stat is one report.
+    if (!this.seen.add(`${report.msgId}|${report.destTerminalId}|${report.stat}`)) {
       this.options.counters.duplicateReceipts++;
       return;
     }
-    const submitted = this.matcher.lookup(report.msgId);
+    const submitted = this.resolve(report);
     if (submitted !== undefined) {
       this.emitReceipt(report, submitted);
       return;
@@ -87,12 +104,21 @@ export class InboundHandler {
     for (const displaced of this.matcher.hold(report.msgId, report, now)) this.emitReceipt(displaced, undefined);
   }
 
+  /** The submit a report is about: by Msg_Id + number first (one-Msg_Id gateways), then by Msg_Id. */
+  private resolve(report: StatusReport): SubmittedMessage | undefined {
+    if (this.groups && report.destTerminalId !== "") {
+      const byNumber = this.matcher.lookup(groupKey(report.msgId, report.destTerminalId));
+      if (byNumber !== undefined) return byNumber;
+    }
+    return this.matcher.lookup(report.msgId);
+  }
+
   private emitReceipt(report: StatusReport, submitted: SubmittedMessage | undefined): void {
     const outcome = classifyStat(this.dictionary, report.stat);
     this.options.counters.receipts++;
     if (submitted === undefined) this.options.counters.unmatchedReceipts++;
     const receipt: CmppReceipt = {
-      msgId: report.msgId,
+      msgId: submitted?.msgId ?? report.msgId,
       stat: report.stat,
       final: outcome.final,
       category: outcome.category,
@@ -105,6 +131,7 @@ export class InboundHandler {
       receivedAt: new Date(),
     };
     if (submitted !== undefined) {
+      if (submitted.msgId !== report.msgId) receipt.reportedMsgId = report.msgId;
       receipt.ref = submitted.ref;
       receipt.segment = submitted.segment;
       receipt.segments = submitted.segments;
@@ -156,4 +183,8 @@ export class InboundHandler {
       this.options.logger.error("CMPP receipt/reply callback threw", { error });
     }
   }
+}
+
+function groupKey(msgId: string, dest: string): string {
+  return `${msgId}#${dest}`;
 }

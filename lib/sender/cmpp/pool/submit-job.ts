@@ -1,7 +1,13 @@
 /**
  * One submit() call as queued work: the message is split into segments and its numbers into groups
  * of at most 99, and each (segment, group) becomes one SUBMIT — a SegmentJob. The SubmitJob settles
- * once every SegmentJob is accepted, or at the first final failure.
+ * once every SegmentJob is done, or at the first final failure.
+ *
+ * Result 13 (bad Dest_terminal_Id) is final for one number, not for the message: a group SUBMIT
+ * answered 13 is split into one SUBMIT per number, and a number answered 13 on its own is marked
+ * refused while the others go on. The job resolves when at least one number got every segment
+ * through (with the refused ones marked), and rejects with Result 13 only when every number was
+ * refused.
  */
 import { MAX_DESTINATIONS } from "../codec/constants";
 import { ZERO_MSG_ID } from "../codec/msg-id";
@@ -9,7 +15,8 @@ import type { SubmitPdu } from "../codec/pdu";
 import { CmppSubmitError } from "../errors";
 import { segmentText, TextTooLongError } from "../message/segmenter";
 import type { CmppChannelSettings } from "../types";
-import type { CmppPoolOptions, CmppSubmitRequest, CmppSubmitResult } from "./pool-types";
+import { describeSubmitResult, submitResultCategory } from "../receipts/result-codes";
+import type { CmppDestinationResult, CmppPoolOptions, CmppSubmitRequest, CmppSubmitResult } from "./pool-types";
 
 /** The SUBMIT fields every segment of one submit() shares. */
 export interface SubmitTemplate {
@@ -26,11 +33,19 @@ export interface SubmitTemplate {
   linkId: string;
 }
 
+type DestinationFailure = NonNullable<CmppDestinationResult["failed"]>;
+
 export class SubmitJob {
   settled = false;
   /** [destination][segment] → Msg_Id, created when the first SUBMIT_RESP arrives. */
   private ids: string[][] | null = null;
+  /** [destination] → why the gateway refused that number alone; null until one is. */
+  destFailures: Array<DestinationFailure | undefined> | null = null;
+  private refusedCount = 0;
+  /** SegmentJobs not yet done (accepted, or refused for their one number). */
   pendingSegments: number;
+  /** Transmissions whose outcome is unknown, over all segments (see CmppSubmitResult). */
+  uncertainCopies = 0;
 
   constructor(
     readonly dests: string[],
@@ -54,17 +69,55 @@ export class SubmitJob {
     return this.ids === null ? [] : this.ids.flat().filter((id) => id !== "");
   }
 
-  /** One SUBMIT accepted; resolves the job when it was the last. */
-  segmentAccepted(): void {
+  isRefused(destIndex: number): boolean {
+    return this.destFailures !== null && this.destFailures[destIndex] !== undefined;
+  }
+
+  /** Whether any number of `segment`'s group was already refused (then it is sent per number). */
+  hasRefusedIn(segment: SegmentJob): boolean {
+    if (this.destFailures === null) return false;
+    for (let i = segment.destOffset; i < segment.destOffset + segment.destCount; i++) if (this.destFailures[i] !== undefined) return true;
+    return false;
+  }
+
+  /**
+   * The gateway refused number `destIndex` alone with `result`: it is marked failed. When every
+   * number is, the job rejects with that Result (nothing of it will be delivered).
+   */
+  refuseDestination(destIndex: number, result: number): void {
+    if (this.settled || this.isRefused(destIndex)) return;
+    this.destFailures ??= new Array<DestinationFailure | undefined>(this.dests.length);
+    this.destFailures[destIndex] = { result, description: describeSubmitResult(result), category: submitResultCategory(result) };
+    this.refusedCount++;
+    if (this.refusedCount === this.dests.length) this.fail(CmppSubmitError.rejected(result, this.acceptedMsgIds(), this.uncertainCopies));
+  }
+
+  /** One SegmentJob done (accepted, or refused for its number); resolves the job when it was the last. */
+  segmentDone(): void {
     if (this.settled) return;
     this.pendingSegments--;
     if (this.pendingSegments > 0) return;
     this.settled = true;
-    const ids = this.ids ?? [];
+    const ids = this.ids ?? this.dests.map(() => new Array<string>(this.segments).fill(""));
+    const failures = this.destFailures;
+    if (failures === null) {
+      this.resolveFn({
+        msgIds: ids.length === 1 ? ids[0] : ids.flat(),
+        segments: this.segments,
+        destinations: this.dests.map((dest, i) => ({ dest, msgIds: ids[i] })),
+        uncertainCopies: this.uncertainCopies,
+      });
+      return;
+    }
+    const destinations: CmppDestinationResult[] = this.dests.map((dest, i) => {
+      const failed = failures[i];
+      return failed === undefined ? { dest, msgIds: ids[i] } : { dest, msgIds: ids[i].filter((id) => id !== ""), failed };
+    });
     this.resolveFn({
-      msgIds: ids.length === 1 ? ids[0] : ids.flat(),
+      msgIds: destinations.filter((d) => d.failed === undefined).flatMap((d) => d.msgIds),
       segments: this.segments,
-      destinations: this.dests.map((dest, i) => ({ dest, msgIds: ids[i] })),
+      destinations,
+      uncertainCopies: this.uncertainCopies,
     });
   }
 
@@ -84,6 +137,8 @@ export class SegmentJob {
   /** Transmissions lost to dropped connections (resends on one connection are the session's). */
   attempts = 0;
   flowControlRetries = 0;
+  /** Transmissions of this SUBMIT whose outcome is unknown (also added to job.uncertainCopies). */
+  uncertainCopies = 0;
   private built: SubmitPdu | null = null;
 
   constructor(
@@ -98,6 +153,27 @@ export class SegmentJob {
 
   get pdu(): SubmitPdu {
     return (this.built ??= this.buildPdu());
+  }
+
+  addUncertainCopies(copies: number): void {
+    this.uncertainCopies += copies;
+    this.job.uncertainCopies += copies;
+  }
+
+  /**
+   * One SUBMIT per number of this group that is not refused yet, carrying its retry state. The
+   * caller adjusts job.pendingSegments (these replace this one).
+   */
+  splitPerDestination(): SegmentJob[] {
+    const parts: SegmentJob[] = [];
+    for (let i = this.destOffset; i < this.destOffset + this.destCount; i++) {
+      if (this.job.isRefused(i)) continue;
+      const part = new SegmentJob(this.job, this.content, this.segmentIndex, i, 1);
+      part.attempts = this.attempts;
+      part.flowControlRetries = this.flowControlRetries;
+      parts.push(part);
+    }
+    return parts;
   }
 
   private buildPdu(): SubmitPdu {

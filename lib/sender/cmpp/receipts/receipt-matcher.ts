@@ -18,6 +18,8 @@ export interface SubmittedMessage {
   segments: number;
   /** When the SUBMIT_RESP arrived (epoch ms). */
   acceptedAt: number;
+  /** The Msg_Id the caller was given for this number and segment. */
+  msgId: string;
 }
 
 interface Held<T> {

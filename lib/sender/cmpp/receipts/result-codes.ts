@@ -12,6 +12,16 @@ const CONNECT_STATUS: Record<number, string> = {
   4: "version too high: the gateway does not support this CMPP version (try 2.0)",
 };
 
+/**
+ * CONNECT_RESP Statuses that will not change by trying again: unknown account or address (2),
+ * wrong secret (3), version too high (4, after the 2.0 retry). Gateways lock an account after a
+ * handful of these, so they are retried only after a long pause (see refusedLoginBackoffMs).
+ */
+export const REFUSED_LOGIN_STATUSES: ReadonlySet<number> = new Set([2, 3, 4]);
+
+/** 4: the gateway does not speak the CMPP version we asked for. */
+export const STATUS_VERSION_TOO_HIGH = 4;
+
 /** The reason for a CONNECT_RESP Status, in a sentence an operator can act on. */
 export function describeConnectStatus(status: number): string {
   return (
@@ -22,6 +32,8 @@ export function describeConnectStatus(status: number): string {
 
 /** 8: flow control — the only Result that is retried rather than final. */
 export const RESULT_FLOW_CONTROL = 8;
+/** 13: bad Dest_terminal_Id — final for that number only; a multi-destination SUBMIT is split and retried per number. */
+export const RESULT_BAD_DESTINATION = 13;
 /** 3: duplicate Sequence_Id — a resend while the gateway still holds the original. */
 export const RESULT_DUPLICATE_SEQUENCE = 3;
 

@@ -4,8 +4,9 @@
  */
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import { CommandId, VERSION_OCTET } from "../codec/constants";
+import { CommandId, HEADER_LENGTH, LAYOUT, VERSION_OCTET } from "../codec/constants";
 import { authenticatorIsmg, authenticatorSource } from "../codec/auth";
+import { encodePdu } from "../codec/codec";
 import type { InvalidFrame } from "../codec/invalid-frame";
 import { ZERO_MSG_ID } from "../codec/msg-id";
 import type { CmppPdu, ConnectPdu, DeliverPdu, SubmitPdu } from "../codec/pdu";
@@ -27,6 +28,7 @@ export class GatewayConnection {
   account: AccountState | null = null;
   version: CmppVersion;
   private frames = 0;
+  private acceptedSubmits = 0;
   lastReceivedAt = performance.now();
   private heartbeatPending = false;
   private closed = false;
@@ -114,6 +116,7 @@ export class GatewayConnection {
         this.onSubmit(pdu);
         return;
       case "deliver_resp": {
+        stats.deliverResults[pdu.result] = (stats.deliverResults[pdu.result] ?? 0) + 1;
         const pending = this.deliversInFlight.get(pdu.sequenceId);
         if (pending) {
           this.deliversInFlight.delete(pdu.sequenceId);
@@ -132,6 +135,7 @@ export class GatewayConnection {
         return;
       case "terminate":
         stats.terminatesReceived++;
+        if (this.core.faults.ignoreTerminates) return;
         this.transport.send({ command: "terminate_resp", sequenceId: pdu.sequenceId });
         this.transport.end();
         return;
@@ -179,20 +183,24 @@ export class GatewayConnection {
   private onConnect(pdu: ConnectPdu): void {
     const core = this.core;
     const maxOctet = VERSION_OCTET[core.maxVersion];
-    const negotiated: CmppVersion = pdu.version >= 0x30 ? "3.0" : "2.0";
-    const answerVersion: CmppVersion = pdu.version > maxOctet ? core.maxVersion : negotiated;
+    const tooHigh = pdu.version > maxOctet;
+    // A 2.0-only gateway that "downgrades" accepts a 3.0 login and speaks 2.0 from its answer on.
+    const negotiated: CmppVersion = tooHigh ? core.maxVersion : pdu.version >= 0x30 ? "3.0" : "2.0";
     const account = core.accounts.get(pdu.sourceAddr);
-    let status = 0;
-    const refuse = core.faults.refuseAuth;
-    if (refuse) status = refuse === true ? 3 : refuse;
-    else if (pdu.version > maxOctet) status = 4;
+    let status = core.takeLoginRefusal();
+    if (status !== 0) {
+      // refused by a fault switch
+    } else if (tooHigh && core.options.versionTooHigh === "refuse") status = 4;
     else if (pdu.version < 0x20) status = 1;
     else if (account === undefined) status = 2;
     else if (!authenticatorSource(account.config.account, account.config.password, pdu.timestamp).equals(pdu.authenticatorSource)) status = 3;
-    else if (account.connections.size >= (account.config.maxConnections ?? 8)) status = 5;
+    else if (!core.timestampAcceptable(pdu.timestamp)) {
+      core.stats.loginsRefusedForClock++;
+      status = 3;
+    } else if (account.connections.size >= (account.config.maxConnections ?? 8)) status = 5;
     core.stats.loginStatuses[status] = (core.stats.loginStatuses[status] ?? 0) + 1;
     if (status !== 0 || account === undefined) {
-      this.refuseLogin(pdu.sequenceId, status, answerVersion);
+      this.refuseLogin(pdu.sequenceId, status, negotiated);
       return;
     }
     this.account = account;
@@ -200,6 +208,8 @@ export class GatewayConnection {
     this.transport.setVersion(negotiated);
     account.connections.add(this);
     core.stats.loginsAccepted++;
+    // Reports waiting for the account go out after the login answer — or, with the fault, before it.
+    if (core.faults.deliverBeforeConnectResp) core.onLogin(this);
     this.transport.send({
       command: "connect_resp",
       sequenceId: pdu.sequenceId,
@@ -207,7 +217,7 @@ export class GatewayConnection {
       authenticatorIsmg: authenticatorIsmg(0, pdu.authenticatorSource, account.config.password, negotiated),
       version: maxOctet,
     });
-    core.onLogin(this);
+    if (!core.faults.deliverBeforeConnectResp) core.onLogin(this);
   }
 
   private refuseLogin(sequenceId: number, status: number, version: CmppVersion): void {
@@ -232,8 +242,27 @@ export class GatewayConnection {
       this.answerSubmit(pdu.sequenceId, ZERO_MSG_ID, 3);
       return;
     }
+    const limit = core.options.maxUnanswered;
+    if (limit > 0 && this.unanswered.size >= limit) {
+      core.stats.windowExceeded++;
+      if (core.options.windowExceeded === "flow_control") {
+        this.answerSubmit(pdu.sequenceId, ZERO_MSG_ID, 8);
+      } else {
+        core.stats.droppedConnections++;
+        this.transport.destroy(`more than ${limit} unanswered requests`);
+      }
+      return;
+    }
     const result = core.judgeSubmit(pdu, account, this.version);
     const msgId = result === 0 ? core.acceptSubmit(pdu, account) : ZERO_MSG_ID;
+    const { dropAfterSubmits } = core.faults;
+    if (result === 0 && dropAfterSubmits !== undefined && ++this.acceptedSubmits >= dropAfterSubmits && core.takeDrop()) {
+      // The gateway has it and will report it; the client never gets the answer.
+      core.stats.droppedConnections++;
+      core.scheduleReports(pdu, msgId, account, this, false);
+      this.transport.destroy(`fault: dropped after accepting ${this.acceptedSubmits} SUBMITs`);
+      return;
+    }
     const reportNow = result === 0 && core.faults.reportBeforeResponse;
     if (reportNow) core.scheduleReports(pdu, msgId, account, this, true);
     const delay = core.faults.responseDelayMs ?? 0;
@@ -269,7 +298,13 @@ export class GatewayConnection {
       pdu.sequenceId = this.allocateSequence();
       this.deliversInFlight.set(pdu.sequenceId, { pdu, sentAt: now, tries: 1, isReport: next.isReport });
       if (next.isReport) this.core.stats.reportsSent++;
-      this.transport.send(pdu);
+      if ((this.core.faults.malformedDelivers ?? 0) > 0) {
+        this.core.faults.malformedDelivers = (this.core.faults.malformedDelivers ?? 0) - 1;
+        this.core.stats.malformedDeliversSent++;
+        this.transport.sendRaw(malformedDeliver(pdu, this.version));
+      } else {
+        this.transport.send(pdu);
+      }
     }
   }
 
@@ -290,4 +325,14 @@ export class GatewayConnection {
     this.deliverQueue.length = 0;
     this.core.onConnectionClosed(this, reason, orphaned);
   }
+}
+
+/** The DELIVER's frame with its Msg_Length one too high, so it matches neither version's layout. */
+function malformedDeliver(pdu: DeliverPdu, version: CmppVersion): Buffer {
+  const frame = encodePdu(pdu, version);
+  const l = LAYOUT[version];
+  // Msg_Id 8, Dest_Id 21, Service_Id 10, TP_pid, TP_udhi, Msg_Fmt, Src_terminal_Id, [type], Registered_Delivery
+  const msgLengthAt = HEADER_LENGTH + 8 + 21 + 10 + 3 + l.terminalIdWidth + (l.hasTerminalType ? 1 : 0) + 1;
+  frame[msgLengthAt] = (frame[msgLengthAt] + 1) & 0xff;
+  return frame;
 }

@@ -16,7 +16,7 @@ import { silentLogger } from "../logger";
 import type { CmppLogger, CmppVersion } from "../types";
 import type { GatewayConnection } from "./gateway-connection";
 import { MsgIdGenerator } from "./msg-id-generator";
-import { createSimulatorStats, type CmppSimulatorStats } from "./simulator-stats";
+import { createSimulatorStats, type CmppSimulatorStats, type SimulatorSubmitCopy } from "./simulator-stats";
 import type { CmppSimulatorFaults, CmppSimulatorOptions, SimulatorAccount, SimulatorReplyRequest } from "./simulator-types";
 import { DEFAULT_DEST_PATTERN, validateSubmit } from "./submit-validator";
 
@@ -44,6 +44,11 @@ interface ScheduledReport {
 }
 
 export interface ResolvedSimulatorOptions {
+  versionTooHigh: "refuse" | "downgrade";
+  maxUnanswered: number;
+  windowExceeded: "drop" | "flow_control";
+  timestampToleranceMs: number;
+  clockUtcOffsetMinutes: number;
   idleTimeoutMs: number;
   activeTestIntervalMs: number;
   deliverTimeoutMs: number;
@@ -76,6 +81,11 @@ export class SimulatorCore {
     this.msgIds = new MsgIdGenerator(raw.gatewayId ?? 0x1001);
     this.destPattern = raw.destPattern ?? DEFAULT_DEST_PATTERN;
     this.options = {
+      versionTooHigh: raw.versionTooHigh ?? "refuse",
+      maxUnanswered: raw.maxUnanswered ?? 16,
+      windowExceeded: raw.windowExceeded ?? "drop",
+      timestampToleranceMs: raw.timestampToleranceMs ?? 10 * 60_000,
+      clockUtcOffsetMinutes: raw.clockUtcOffsetMinutes ?? 480,
       idleTimeoutMs: raw.idleTimeoutMs ?? 0,
       activeTestIntervalMs: raw.activeTestIntervalMs ?? 0,
       deliverTimeoutMs: raw.deliverTimeoutMs ?? 60_000,
@@ -102,8 +112,46 @@ export class SimulatorCore {
     return true;
   }
 
+  /** The Status for a login the refuseAuth / refuseAuthTimes faults refuse, or 0. Counts refuseAuthTimes down. */
+  takeLoginRefusal(): number {
+    const f = this.faults;
+    if (f.refuseAuthTimes !== undefined) {
+      if (f.refuseAuthTimes <= 0) return 0;
+      f.refuseAuthTimes--;
+    } else if (!f.refuseAuth) {
+      return 0;
+    }
+    return typeof f.refuseAuth === "number" ? f.refuseAuth : 3;
+  }
+
+  /**
+   * Whether a CONNECT timestamp (MMDDHHMMSS, no year) is within the tolerance of this gateway's
+   * clock; the year is whichever makes it closest, so a login at New Year passes.
+   */
+  timestampAcceptable(timestamp: number, now = Date.now()): boolean {
+    const tolerance = this.options.timestampToleranceMs;
+    if (tolerance <= 0) return true;
+    const month = Math.floor(timestamp / 100_000_000);
+    const day = Math.floor(timestamp / 1_000_000) % 100;
+    const hour = Math.floor(timestamp / 10_000) % 100;
+    const minute = Math.floor(timestamp / 100) % 100;
+    const second = timestamp % 100;
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return false;
+    const offsetMs = this.options.clockUtcOffsetMinutes * 60_000;
+    const year = new Date(now + offsetMs).getUTCFullYear();
+    let closest = Number.POSITIVE_INFINITY;
+    for (const y of [year - 1, year, year + 1]) {
+      closest = Math.min(closest, Math.abs(Date.UTC(y, month - 1, day, hour, minute, second) - offsetMs - now));
+    }
+    return closest <= tolerance;
+  }
+
   /** 0 to accept, else the Result to answer. */
   judgeSubmit(pdu: SubmitPdu, account: AccountState, version: CmppVersion): number {
+    if ((this.faults.flowControlSubmits ?? 0) > 0) {
+      this.faults.flowControlSubmits = (this.faults.flowControlSubmits ?? 0) - 1;
+      return 8;
+    }
     if (this.faults.rejectSubmitsWith !== undefined) return this.faults.rejectSubmitsWith;
     const invalid = validateSubmit(pdu, {
       account: account.config.account,
@@ -127,27 +175,31 @@ export class SimulatorCore {
     return 0;
   }
 
-  /** Records an accepted SUBMIT and returns its Msg_Id (the first of a run, one per number). */
+  /** Records an accepted SUBMIT and returns its Msg_Id (the first of a run, one per number, unless oneMsgIdPerSubmit). */
   acceptSubmit(pdu: SubmitPdu, account: AccountState): string {
     const count = pdu.destTerminalIds.length;
-    const msgId = this.msgIds.next(count);
+    const msgId = this.msgIds.next(this.faults.oneMsgIdPerSubmit ? 1 : count);
     this.stats.submitsAccepted++;
     this.stats.segments += count;
-    if (this.options.recordTexts) this.recordTexts(pdu, account);
+    if (this.options.recordTexts) {
+      this.recordTexts(pdu, account);
+      this.recordCopies(pdu);
+    }
     return msgId;
   }
 
   /** Status reports for an accepted SUBMIT: now, or after the configured delay. */
   scheduleReports(pdu: SubmitPdu, msgId: string, account: AccountState, origin: GatewayConnection, immediately: boolean): void {
     if (!this.options.reportsEnabled) return;
-    const ids = msgIdRange(msgId, pdu.destTerminalIds.length);
+    const count = pdu.destTerminalIds.length;
+    const ids = this.faults.oneMsgIdPerSubmit ? new Array<string>(count).fill(msgId) : msgIdRange(msgId, count);
     const submitTime = reportTime(new Date());
     const copies = this.faults.duplicateReports ? 2 : 1;
     const dueAt = performance.now() + this.options.reportDelayMs;
     pdu.destTerminalIds.forEach((dest, i) => {
       const stat = this.raw.reports?.statFor?.({ dest, msgId: ids[i] }) ?? this.pickStat();
       const smscSequence = ++this.smscSequence;
-      const outgoing: OutgoingDeliver = {
+      const report = (reportStat: string): OutgoingDeliver => ({
         isReport: true,
         make: (version) => ({
           command: "deliver",
@@ -161,10 +213,16 @@ export class SimulatorCore {
           srcTerminalId: dest,
           srcTerminalType: 0,
           registeredDelivery: 1,
-          msgContent: encodeStatusReport({ msgId: ids[i], stat, submitTime, doneTime: reportTime(new Date()), destTerminalId: dest, smscSequence }, version),
+          msgContent: encodeStatusReport(
+            { msgId: ids[i], stat: reportStat, submitTime, doneTime: reportTime(new Date()), destTerminalId: dest, smscSequence },
+            version,
+          ),
           linkId: "",
         }),
-      };
+      });
+      // "Accepted by the SMSC" comes at once; the final word when the handset answers.
+      if (this.faults.acceptdFirst) this.deliverTo(account, origin, report("ACCEPTD"));
+      const outgoing = report(stat);
       for (let c = 0; c < copies; c++) {
         if (immediately || this.options.reportDelayMs <= 0) this.deliverTo(account, origin, outgoing);
         else this.reportQueue.push({ dueAt, account, origin, outgoing });
@@ -209,7 +267,14 @@ export class SimulatorCore {
     this.stats.connectionsOpen = this.openConnections();
     const account = connection.account;
     if (account === null) return;
+    const name = account.config.account;
+    this.stats.peakConnections[name] = Math.max(this.stats.peakConnections[name] ?? 0, account.connections.size);
     for (const outgoing of account.backlog.splice(0)) connection.deliver(outgoing);
+  }
+
+  /** Accepted copies per (number, segment, content), as a list. */
+  submitCopies(): SimulatorSubmitCopy[] {
+    return [...this.stats.copies.values()].map((copy) => ({ ...copy }));
   }
 
   onConnectionClosed(connection: GatewayConnection, reason: string, orphaned: OutgoingDeliver[]): void {
@@ -240,6 +305,10 @@ export class SimulatorCore {
 
   private deliverTo(account: AccountState, origin: GatewayConnection | null, outgoing: OutgoingDeliver): void {
     let target: GatewayConnection | null = origin?.isLoggedIn ? origin : null;
+    if (target !== null && outgoing.isReport && this.faults.reportsOnOtherConnection) {
+      const others = [...account.connections].filter((c) => c.isLoggedIn && c !== origin);
+      if (others.length > 0) target = others[account.nextConnection++ % others.length];
+    }
     if (target === null && account.connections.size > 0) {
       const open = [...account.connections].filter((c) => c.isLoggedIn);
       if (open.length > 0) target = open[account.nextConnection++ % open.length];
@@ -265,6 +334,22 @@ export class SimulatorCore {
     }
     const text = decodeMessageContent(userData ? userData.body : pdu.msgContent, pdu.msgFmt);
     for (const dest of pdu.destTerminalIds) push(dest, text);
+  }
+
+  private recordCopies(pdu: SubmitPdu): void {
+    const userData = pdu.tpUdhi === 1 ? parseUserData(pdu.msgContent) : null;
+    const content = pdu.msgContent.toString("hex");
+    let text: string | null = null;
+    for (const dest of pdu.destTerminalIds) {
+      const key = `${dest}|${pdu.pkNumber}/${pdu.pkTotal}|${content}`;
+      const copy = this.stats.copies.get(key);
+      if (copy !== undefined) {
+        copy.count++;
+        continue;
+      }
+      text ??= decodeMessageContent(userData ? userData.body : pdu.msgContent, pdu.msgFmt);
+      this.stats.copies.set(key, { dest, segment: pdu.pkNumber, segments: pdu.pkTotal, text, count: 1 });
+    }
   }
 
   private pickStat(): string {

@@ -4,20 +4,23 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { connect, type Socket } from "node:net";
-import { authenticatorIsmg, authenticatorSource } from "../codec/auth";
+import { authenticatorIsmg, authenticatorSource, cmppTimestamp } from "../codec/auth";
 import { decodePdu, encodePdu } from "../codec/codec";
+import { CommandId } from "../codec/constants";
 import { CmppFramer } from "../codec/framer";
+import type { InvalidFrame } from "../codec/invalid-frame";
 import type { CmppPdu, SubmitPdu } from "../codec/pdu";
 import { parseStatusReport } from "../codec/status-report";
 import { concatHeader } from "../message/udh";
-import { ACCESS_NUMBER, ACCOUNT, PASSWORD, closeSimulators, simulator, waitFor } from "../testing/fixtures";
+import { ACCESS_NUMBER, ACCOUNT, PASSWORD, closeSimulators, simulator, sleep, waitFor } from "../testing/fixtures";
+import { SimulatorCore } from "./simulator-core";
 import type { CmppVersion } from "../types";
 import { sampleSubmit } from "../testing/pdus";
 
 afterEach(closeSimulators);
 
 class RawClient {
-  readonly received: Array<CmppPdu | { command: "invalid" }> = [];
+  readonly received: Array<CmppPdu | InvalidFrame> = [];
   closed = false;
   private readonly framer = new CmppFramer();
 
@@ -46,8 +49,7 @@ class RawClient {
     return this.received.splice(i, 1)[0] as Extract<CmppPdu, { command: C }>;
   }
 
-  async login(account = ACCOUNT, password = PASSWORD, versionOctet = this.version === "3.0" ? 0x30 : 0x20): Promise<number> {
-    const timestamp = 1021080510;
+  async login(account = ACCOUNT, password = PASSWORD, versionOctet = this.version === "3.0" ? 0x30 : 0x20, timestamp = cmppTimestamp(new Date(), 480)): Promise<number> {
     const source = authenticatorSource(account, password, timestamp);
     this.send({ command: "connect", sequenceId: 1, sourceAddr: account, authenticatorSource: source, version: versionOctet, timestamp });
     const resp = await this.next("connect_resp");
@@ -212,5 +214,206 @@ describe("simulator reports and faults", () => {
     client.send({ command: "query", sequenceId: 9, time: "20241021", queryType: 0, queryCode: "", reserve: "" });
     expect(await client.next("query_resp")).toMatchObject({ sequenceId: 9, mtTlMsg: 1, mtScs: 1 });
     expect(sim.stats.submits).toBe(1);
+  });
+});
+
+/** A CONNECT timestamp `minutes` away from now on the gateway's UTC+8 clock. */
+const cstTimestamp = (minutes: number) => cmppTimestamp(new Date(Date.now() + minutes * 60_000), 480);
+
+describe("simulator: what real gateways refuse", () => {
+  it("drops a connection that leaves more than 16 requests unanswered", async () => {
+    const sim = await simulator({ faults: { responseDelayMs: 2_000 }, reports: { enabled: false } });
+    const client = await RawClient.open(sim.port);
+    await client.login();
+    for (let i = 0; i < 17; i++) client.send(submit({ sequenceId: 10 + i }));
+    await waitFor(() => client.closed, "the drop");
+    expect(sim.stats.windowExceeded).toBe(1);
+    expect(sim.stats.submitsAccepted).toBe(16);
+  });
+
+  it("answers Result 8 instead, with windowExceeded: flow_control", async () => {
+    const sim = await simulator({ faults: { responseDelayMs: 2_000 }, reports: { enabled: false }, windowExceeded: "flow_control", maxUnanswered: 2 });
+    const client = await RawClient.open(sim.port);
+    await client.login();
+    for (let i = 0; i < 3; i++) client.send(submit({ sequenceId: 10 + i }));
+    expect(await client.next("submit_resp")).toMatchObject({ sequenceId: 12, result: 8 });
+    expect(client.closed).toBe(false);
+  });
+
+  it("refuses a CONNECT timestamp more than 10 minutes off its UTC+8 clock (Status 3)", async () => {
+    const sim = await simulator();
+    const login = async (minutes: number) => (await RawClient.open(sim.port)).login(ACCOUNT, PASSWORD, 0x30, cstTimestamp(minutes));
+    expect(await login(11)).toBe(3);
+    expect(await login(-11)).toBe(3);
+    expect(await login(9)).toBe(0);
+    expect(await login(-9)).toBe(0);
+    expect(sim.stats.loginsRefusedForClock).toBe(2);
+    // The host's own clock on a UTC machine is eight hours off.
+    expect(await (await RawClient.open(sim.port)).login(ACCOUNT, PASSWORD, 0x30, cmppTimestamp(new Date(), 0))).toBe(3);
+  });
+
+  it("compares timestamps across New Year, and not at all with timestampToleranceMs 0", async () => {
+    const core = new SimulatorCore({ account: ACCOUNT, password: PASSWORD });
+    const newYear = Date.UTC(2025, 11, 31, 16, 0, 30); // 2026-01-01 00:00:30 in UTC+8
+    expect(core.timestampAcceptable(1231235959, newYear)).toBe(true);
+    expect(core.timestampAcceptable(1231234959, newYear)).toBe(false);
+    expect(core.timestampAcceptable(1399000000, newYear)).toBe(false);
+    const sim = await simulator({ timestampToleranceMs: 0 });
+    expect(await (await RawClient.open(sim.port)).login(ACCOUNT, PASSWORD, 0x30, 1021080510)).toBe(0);
+  });
+});
+
+describe("simulator: misbehaviour on demand", () => {
+  it("as a 2.0-only gateway that downgrades, answers a 3.0 login in 2.0 with Version 0x20", async () => {
+    const sim = await simulator({ version: "2.0", versionTooHigh: "downgrade" });
+    const client = await RawClient.open(sim.port);
+    const timestamp = cstTimestamp(0);
+    const source = authenticatorSource(ACCOUNT, PASSWORD, timestamp);
+    client.send({ command: "connect", sequenceId: 1, sourceAddr: ACCOUNT, authenticatorSource: source, version: 0x30, timestamp });
+    const resp = await client.next("connect_resp");
+    expect(resp).toMatchObject({ status: 0, version: 0x20 });
+    expect(resp.authenticatorIsmg).toEqual(authenticatorIsmg(0, source, PASSWORD, "2.0"));
+    // It now reads 2.0 SUBMITs.
+    client.socket.write(encodePdu(submit({ sequenceId: 2 }), "2.0"));
+    expect(await client.next("submit_resp")).toMatchObject({ sequenceId: 2 });
+    expect(sim.stats.submitsAccepted).toBe(1);
+  });
+
+  it("refuses logins for a while, then accepts (refuseAuthTimes)", async () => {
+    const sim = await simulator({ faults: { refuseAuthTimes: 2 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push(await (await RawClient.open(sim.port)).login());
+    expect(statuses).toEqual([3, 3, 0]);
+  });
+
+  it("answers Result 8 for a while, then accepts (flowControlSubmits)", async () => {
+    const sim = await simulator({ faults: { flowControlSubmits: 2 }, reports: { enabled: false } });
+    const client = await RawClient.open(sim.port);
+    await client.login();
+    const results: number[] = [];
+    for (let i = 0; i < 3; i++) results.push((await client.submit({}, 10 + i)).result);
+    expect(results).toEqual([8, 8, 0]);
+  });
+
+  it("drops a connection after accepting a SUBMIT it never answers, and reports it on the next login", async () => {
+    const sim = await simulator({ faults: { dropAfterSubmits: 2, dropTimes: 1 } });
+    const client = await RawClient.open(sim.port);
+    await client.login();
+    expect((await client.submit({ destTerminalIds: ["13800138001"] }, 2)).result).toBe(0);
+    client.send(submit({ sequenceId: 3, destTerminalIds: ["13800138002"] }));
+    await waitFor(() => client.closed, "the drop");
+    expect(client.received.filter((p) => p.command === "submit_resp" && p.sequenceId === 3)).toEqual([]);
+    expect(sim.stats.texts.get("13800138002")).toEqual(["hello"]);
+    // Neither report was acknowledged on the dropped connection: both come on the next one.
+    const next = await RawClient.open(sim.port);
+    await next.login();
+    const reports: string[] = [];
+    for (let i = 0; i < 2; i++) reports.push(parseStatusReport((await next.next("deliver")).msgContent)?.destTerminalId ?? "");
+    expect(reports.sort()).toEqual(["13800138001", "13800138002"]);
+  });
+
+  it("keeps reports for an account with no connection until one logs in", async () => {
+    const sim = await simulator({ reports: { delayMs: 100 } });
+    const first = await RawClient.open(sim.port);
+    await first.login();
+    const { msgId } = await first.submit({});
+    first.socket.destroy();
+    await waitFor(() => sim.connectionCount() === 0, "no connection");
+    await sleep(150);
+    expect(sim.stats.reportsSent).toBe(0);
+    const second = await RawClient.open(sim.port);
+    await second.login();
+    expect(parseStatusReport((await second.next("deliver")).msgContent)?.msgId).toBe(msgId);
+  });
+
+  it("sends a report on another connection of the account (reportsOnOtherConnection)", async () => {
+    const sim = await simulator({ faults: { reportsOnOtherConnection: true } });
+    const a = await RawClient.open(sim.port);
+    const b = await RawClient.open(sim.port);
+    await a.login();
+    await b.login();
+    const { msgId } = await a.submit({});
+    expect(parseStatusReport((await b.next("deliver")).msgContent)?.msgId).toBe(msgId);
+    expect(a.received.filter((p) => p.command === "deliver")).toEqual([]);
+  });
+
+  it("sends ACCEPTD first, then the final report (acceptdFirst)", async () => {
+    const sim = await simulator({ faults: { acceptdFirst: true } });
+    const client = await RawClient.open(sim.port);
+    await client.login();
+    await client.submit({});
+    const first = await client.next("deliver");
+    const second = await client.next("deliver");
+    expect([first, second].map((d) => parseStatusReport(d.msgContent)?.stat)).toEqual(["ACCEPTD", "DELIVRD"]);
+  });
+
+  it("uses one Msg_Id for every number of a multi-destination SUBMIT (oneMsgIdPerSubmit)", async () => {
+    const sim = await simulator({ faults: { oneMsgIdPerSubmit: true } });
+    const client = await RawClient.open(sim.port);
+    await client.login();
+    const { msgId } = await client.submit({ destTerminalIds: ["13800138000", "13800138001"] });
+    const reports = [await client.next("deliver"), await client.next("deliver")].map((d) => parseStatusReport(d.msgContent));
+    expect(reports.map((r) => [r?.msgId, r?.destTerminalId])).toEqual([
+      [msgId, "13800138000"],
+      [msgId, "13800138001"],
+    ]);
+  });
+
+  it("does not answer TERMINATE (ignoreTerminates)", async () => {
+    const sim = await simulator({ faults: { ignoreTerminates: true } });
+    const client = await RawClient.open(sim.port);
+    await client.login();
+    client.send({ command: "terminate", sequenceId: 5 });
+    await sleep(150);
+    expect(client.received.some((p) => p.command === "terminate_resp")).toBe(false);
+    expect(client.closed).toBe(false);
+    expect(sim.stats.terminatesReceived).toBe(1);
+  });
+
+  it("sends waiting DELIVERs before the CONNECT_RESP (deliverBeforeConnectResp)", async () => {
+    const sim = await simulator({ faults: { deliverBeforeConnectResp: true } });
+    sim.sendReply({ from: "13800138009", text: "early" });
+    const client = await RawClient.open(sim.port);
+    await client.login();
+    expect(client.received.map((p) => p.command)).toEqual(["deliver"]);
+  });
+
+  it("sends an undecodable DELIVER (malformedDelivers) and records the Result it is answered with", async () => {
+    const sim = await simulator({ faults: { malformedDelivers: 1 }, deliverTimeoutMs: 50 });
+    const client = await RawClient.open(sim.port);
+    await client.login();
+    await client.submit({});
+    await waitFor(() => client.received.some((p) => p.command === "invalid"), "the broken DELIVER");
+    const broken = client.received.find((p): p is InvalidFrame => p.command === "invalid");
+    expect(broken?.commandId).toBe(CommandId.DELIVER);
+    client.send({ command: "deliver_resp", sequenceId: broken?.sequenceId ?? 0, msgId: broken?.msgId ?? "0000000000000000", result: 1 });
+    await waitFor(() => sim.stats.deliverResults[1] === 1, "the Result 1");
+    await sleep(150); // past the resend timeout: answered, so not sent again
+    expect(client.received.filter((p) => p.command === "invalid" || p.command === "deliver")).toHaveLength(1);
+    expect(sim.stats.malformedDeliversSent).toBe(1);
+  });
+
+  it("counts the copies of each message part it accepted", async () => {
+    const sim = await simulator({ reports: { enabled: false } });
+    const client = await RawClient.open(sim.port);
+    await client.login();
+    await client.submit({}, 2);
+    await client.submit({}, 3); // the same message again, as a resend after a lost answer would be
+    await client.submit({ msgContent: Buffer.from("other") }, 4);
+    expect(sim.duplicateSubmits()).toEqual([{ dest: "13800138000", segment: 1, segments: 1, text: "hello", count: 2 }]);
+    expect(sim.submitCopies()).toHaveLength(2);
+  });
+
+  it("counts logged-in connections per account and the most at once", async () => {
+    const sim = await simulator({ maxConnections: 3 });
+    const clients = await Promise.all([1, 2, 3].map(() => RawClient.open(sim.port)));
+    for (const c of clients) expect(await c.login()).toBe(0);
+    expect(await (await RawClient.open(sim.port)).login()).toBe(5);
+    clients[0].socket.destroy();
+    await waitFor(() => sim.connectionCount(ACCOUNT) === 2, "one fewer");
+    expect(sim.peakConnectionCount(ACCOUNT)).toBe(3);
+    expect(sim.peakConnectionCount()).toBe(3);
+    sim.resetStats();
+    expect(sim.peakConnectionCount()).toBe(2);
   });
 });

@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { GatewayConnection } from "./gateway-connection";
 import { SimulatorCore } from "./simulator-core";
-import type { CmppSimulatorStats } from "./simulator-stats";
+import type { CmppSimulatorStats, SimulatorSubmitCopy } from "./simulator-stats";
 import { createSimulatorStats } from "./simulator-stats";
 import type { CmppSimulatorFaults, CmppSimulatorOptions, SimulatorReplyRequest } from "./simulator-types";
 
@@ -23,6 +23,15 @@ export interface CmppSimulator {
   sendReply(request: SimulatorReplyRequest): string[];
   /** Logged-in connections now (all accounts, or one). */
   connectionCount(account?: string): number;
+  /** The most connections of `account` (default: the first account) logged in at once, since the start or resetStats(). */
+  peakConnectionCount(account?: string): number;
+  /**
+   * Every message part the gateway accepted, per (number, segment, content), with how many
+   * SUBMITs carried it: count > 1 means the handset gets it that many times. Kept when recordTexts is.
+   */
+  submitCopies(): SimulatorSubmitCopy[];
+  /** The submitCopies() received more than once. */
+  duplicateSubmits(): SimulatorSubmitCopy[];
   /** Drops every connection at once, as a gateway restart would. */
   dropAll(): void;
   /** Zeroes every counter and forgets recorded texts. */
@@ -77,12 +86,19 @@ export async function startCmppSimulator(options: CmppSimulatorOptions): Promise
       if (account === undefined) return core.openConnections();
       return core.accounts.get(account)?.connections.size ?? 0;
     },
+    peakConnectionCount(account) {
+      const name = account ?? core.accounts.keys().next().value ?? "";
+      return core.stats.peakConnections[name] ?? 0;
+    },
+    submitCopies: () => core.submitCopies(),
+    duplicateSubmits: () => core.submitCopies().filter((copy) => copy.count > 1),
     dropAll() {
       for (const connection of connections) connection.close();
     },
     resetStats() {
       Object.assign(core.stats, createSimulatorStats());
       core.stats.connectionsOpen = core.openConnections();
+      for (const [name, state] of core.accounts) core.stats.peakConnections[name] = state.connections.size;
     },
     async close() {
       clearInterval(timer);
