@@ -43,8 +43,12 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
     resubmitUncertain: channel.send.resubmitUncertain,
     timestampUtcOffsetMinutes: channel.send.timestampUtcOffsetMinutes,
     onReceipt: (receipt) => recorder.recordReceipt(receiptOf(channel.id, receipt)),
+    onLateSubmitResp: (late) => {
+      if (late.ref && late.msgId) recorder.recordLateSegment({ messageId: late.ref, part: late.segment, phone: late.dest, providerMessageId: late.msgId });
+    },
     onSessionEvent: (event) => {
       if (event.type === "login_failed") logger.warn("CMPP login failed", { channelId: channel.id, connection: event.connection, reason: event.reason });
+      if (event.type === "login_refused") logger.error("CMPP gateway refuses the login; retrying after a long pause", { channelId: channel.id, reason: event.reason, retryAt: event.retryAt.toISOString() });
     },
   };
 
@@ -85,6 +89,8 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
   async function pumpOnce(): Promise<boolean> {
     if (stopping || !ctx.lease.live) return false;
     if (!(await ensurePool())) return false;
+    // While the gateway refuses the login, messages stay queued rather than churn through claims.
+    if (pool!.status().loginRefused) return false;
     const room = slots.length * aheadPerConnection - inFlight;
     if (room < Math.min(CLAIM_BATCH, slots.length * aheadPerConnection) / 4) return false;
     const claimed = await claimQueuedMessages(ctx.db, ctx.owner, channel.id, Math.min(room, CLAIM_BATCH));

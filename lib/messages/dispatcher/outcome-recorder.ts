@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { unnestRows } from "@/lib/db/array-literal";
 import type { Db } from "@/lib/db/client";
 import { logger } from "@/lib/util/logger";
-import { applyTransitions, type MessageTransition } from "../message-state";
+import { applyTransitions, recordMessageEvents, type MessageTransition } from "../message-state";
 import { applyReceiptsIn, matchUnmatchedReceiptsIn, type ProviderReceipt } from "../receipts";
 
 /**
@@ -21,13 +21,20 @@ export interface RecordedSegment {
 }
 
 export interface SubmitOutcome {
-  transition: MessageTransition;
+  /** null for a SUBMIT_RESP that came after its message's outcome was decided (see recordLateSegment). */
+  transition: MessageTransition | null;
   /** The parts the provider accepted, with its ids (a submitted message). */
   segments?: RecordedSegment[];
 }
 
 export interface OutcomeRecorder {
   recordOutcome(outcome: SubmitOutcome): void;
+  /**
+   * A SUBMIT_RESP that came after the engine stopped waiting for it: its part is recorded (unless
+   * the part was recorded since, from a resend) so a later report finds the message, and the
+   * timeline says so. The message's state is not changed.
+   */
+  recordLateSegment(segment: RecordedSegment): void;
   recordReceipt(receipt: ProviderReceipt): void;
   /** Outcomes and receipts not yet written. */
   readonly pending: number;
@@ -107,14 +114,19 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
   const outcomes = serialWriter<SubmitOutcome>("submit outcomes", options.channelId, maxBatch, maxWaitMs, async (batch) => {
     let lost = 0;
     await options.db.transaction(async (tx) => {
-      const applied = await applyTransitions(tx, batch.map((o) => o.transition), { owner: options.owner });
-      lost = batch.length - applied.length;
+      const changes = batch.flatMap((o) => (o.transition ? [o.transition] : []));
+      const applied = await applyTransitions(tx, changes, { owner: options.owner });
+      lost = changes.length - applied.length;
       const moved = new Set(applied.map((a) => a.id));
-      const segments = batch.flatMap((o) => (moved.has(o.transition.id.toString()) ? (o.segments ?? []) : []));
-      if (segments.length > 0) {
-        await insertSegments(tx, options.channelId, segments);
-        await matchUnmatchedReceiptsIn(tx, options.channelId, segments.map((s) => s.providerMessageId));
+      const segments = batch.flatMap((o) => (o.transition && moved.has(o.transition.id.toString()) ? (o.segments ?? []) : []));
+      const late = batch.flatMap((o) => (o.transition ? [] : (o.segments ?? [])));
+      if (segments.length > 0) await insertSegments(tx, options.channelId, segments, "replace");
+      if (late.length > 0) {
+        await insertSegments(tx, options.channelId, late, "keep");
+        await recordMessageEvents(tx, late.map((l) => ({ messageId: l.messageId, kind: "late_submit_resp", part: l.part, code: "0", raw: { msgId: l.providerMessageId } })));
       }
+      const ids = [...segments, ...late].map((s) => s.providerMessageId);
+      if (ids.length > 0) await matchUnmatchedReceiptsIn(tx, options.channelId, ids);
     });
     // Another dispatcher took these claims back (this one's lease lapsed): their outcome is its now.
     if (lost > 0) logger.warn("submit outcomes not recorded: the claims were taken back", { channelId: options.channelId, lost });
@@ -125,6 +137,7 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
 
   return {
     recordOutcome: (outcome) => outcomes.add(outcome),
+    recordLateSegment: (segment) => outcomes.add({ transition: null, segments: [segment] }),
     recordReceipt: (receipt) => receipts.add(receipt),
     get pending() {
       return outcomes.pending + receipts.pending;
@@ -138,8 +151,11 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
   };
 }
 
-/** A message sent again (after an uncertain attempt) keeps its part numbers with the new ids. */
-async function insertSegments(tx: Db, channelId: string, segments: RecordedSegment[]): Promise<void> {
+/**
+ * A message sent again (after an uncertain attempt) keeps its part numbers with the new ids
+ * ("replace"); a late answer never overwrites a part recorded since ("keep").
+ */
+async function insertSegments(tx: Db, channelId: string, segments: RecordedSegment[], onConflict: "replace" | "keep"): Promise<void> {
   await tx.execute(sql`insert into message_segments (message_id, part, channel_id, phone, provider_message_id)
     select message_id, part, ${channelId}::uuid, phone, provider_message_id
       from ${unnestRows(segments, "v", [
@@ -148,6 +164,9 @@ async function insertSegments(tx: Db, channelId: string, segments: RecordedSegme
         ["phone", "text", (s) => s.phone],
         ["provider_message_id", "text", (s) => s.providerMessageId],
       ])}
-    on conflict (message_id, part) do update
-      set provider_message_id = excluded.provider_message_id, status = 'submitted', code = null, category = null, done_at = null`);
+    on conflict (message_id, part) ${
+      onConflict === "replace"
+        ? sql`do update set provider_message_id = excluded.provider_message_id, status = 'submitted', code = null, category = null, done_at = null`
+        : sql`do nothing`
+    }`);
 }
