@@ -1,5 +1,27 @@
-import { NotYetPage } from "@/components/not-yet-page";
+import Link from "next/link";
+import { getTranslations } from "next-intl/server";
+import { hasRole } from "@/lib/auth/roles";
+import { requireSessionActor } from "@/lib/auth/session";
+import { SendList } from "@/components/messages/send-list";
+import { PageHeader } from "@/components/ui";
 
-export default function Page() {
-  return <NotYetPage section="messages" />;
+export default async function MessagesPage() {
+  const actor = await requireSessionActor();
+  const t = await getTranslations("messages");
+  return (
+    <>
+      <PageHeader
+        title={t("title")}
+        description={t("description")}
+        actions={
+          hasRole(actor.role, "operator") ? (
+            <Link href="/send" className="rounded-md bg-brand-600 px-3.5 py-2 text-sm font-medium text-white shadow-sm hover:bg-brand-700">
+              {t("newSend")}
+            </Link>
+          ) : null
+        }
+      />
+      <SendList />
+    </>
+  );
 }

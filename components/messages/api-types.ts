@@ -1,0 +1,140 @@
+import { ApiError } from "@/lib/api/client";
+
+/**
+ * The shapes the sending pages read from the REST API (GET /api/v1/sends…, /api/v1/messages…),
+ * as the contract writes them, and the little arithmetic the pages share.
+ */
+export const MESSAGE_STATES = ["queued", "submitting", "submitted", "delivered", "failed", "expired", "unknown", "cancelled"] as const;
+export type MessageState = (typeof MESSAGE_STATES)[number];
+
+export const FINAL_STATES = ["delivered", "failed", "expired", "unknown", "cancelled"] as const satisfies readonly MessageState[];
+const FINAL = new Set<string>(FINAL_STATES);
+
+export function isFinalState(state: string): boolean {
+  return FINAL.has(state);
+}
+
+export type SendStatus = "preparing" | "sending" | "paused" | "done" | "cancelled";
+
+export type SendCounts = Record<MessageState, number>;
+
+export type SendContent = { text: string } | { template: { id: number; params?: Record<string, string> | null; signId?: number | null } };
+
+export interface SendView {
+  sendId: string;
+  channelKey: string;
+  channelName: string;
+  channelType: "jsms" | "cmpp";
+  status: SendStatus;
+  total: number;
+  audienceSize: number;
+  counts: SendCounts;
+  uncertain: number;
+  segmentsPerMessage: number;
+  content: SendContent;
+  createdBy: string;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface MessageView {
+  id: string;
+  sendId: string;
+  userid: string | null;
+  phone: string;
+  status: MessageState;
+  providerMessageId: string | null;
+  segments: number;
+  attempts: number;
+  uncertain: boolean;
+  errorCode: string | null;
+  errorCategory: string | null;
+  createdAt: string;
+  submittedAt: string | null;
+  doneAt: string | null;
+  updatedAt: string;
+}
+
+export interface MessageEvent {
+  at: string;
+  kind: string;
+  code: string | null;
+  category: string | null;
+  part: number | null;
+  raw: unknown;
+}
+
+export interface MessageSegment {
+  part: number;
+  providerMessageId: string | null;
+  status: string;
+  code: string | null;
+  doneAt: string | null;
+}
+
+/** GET /api/v1/messages/{id}: `segments` is the list of parts here, not their count. */
+export type MessageWithTimeline = Omit<MessageView, "segments"> & { segments: MessageSegment[]; events: MessageEvent[] };
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface RejectedRecipient {
+  recipient: string;
+  reason: string;
+}
+
+export interface PreviewResult {
+  recipients: number;
+  withoutNumber: number;
+  /** The first refused inputs; `rejectedCount` counts them all. */
+  rejected: RejectedRecipient[];
+  rejectedCount?: number;
+  /** The text as sent, the default signature applied; null (or absent) for a template. */
+  text?: string | null;
+  characters: number;
+  encoding: "ASCII" | "UCS2" | null;
+  segmentsPerMessage: number;
+  segmentsTotal: number;
+}
+
+export interface SendCreated {
+  sendId: string;
+  accepted: number;
+  rejected: RejectedRecipient[];
+  rejectedCount?: number;
+}
+
+/** Messages whose state will not change again: the progress bar's numerator. */
+export function finalCount(counts: SendCounts): number {
+  return FINAL_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
+}
+
+/** Whole percent of messages final; 100 only when all are (a 99.6 % send still has work). */
+export function finalPercent(counts: SendCounts, total: number): number {
+  if (total <= 0) return 0;
+  const done = finalCount(counts);
+  if (done >= total) return 100;
+  return Math.min(99, Math.floor((100 * done) / total));
+}
+
+/**
+ * Whether a send can still change: the dispatcher works on it, or submitted messages still wait
+ * for their reports (a paused or cancelled send gets receipts for what it already submitted).
+ */
+export function sendIsLive(send: Pick<SendView, "status" | "counts" | "total">): boolean {
+  if (send.status === "preparing" || send.status === "sending") return true;
+  if (send.status === "done") return false;
+  return finalCount(send.counts) < send.total;
+}
+
+/** "operator:alice@example.com" → "alice@example.com" (as the import history shows its authors). */
+export function actorName(createdBy: string): string {
+  return createdBy.replace(/^operator:|^api_key:/, "");
+}
+
+/** A 404: the send or message does not exist, so asking again (or polling) is pointless. */
+export function isMissing(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404;
+}
