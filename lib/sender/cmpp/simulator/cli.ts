@@ -22,6 +22,7 @@ const FLAGS = {
   "max-connections": { type: "string", env: "CMPP_SIM_MAX_CONNECTIONS", help: "logins allowed at once per account (8)" },
   "report-delay": { type: "string", env: "CMPP_SIM_REPORT_DELAY_MS", help: "ms between SUBMIT_RESP and status report (0)" },
   "report-mix": { type: "string", env: "CMPP_SIM_REPORT_MIX", help: 'Stat weights, e.g. "DELIVRD=90,UNDELIV=5,MK:0001=5"' },
+  "report-by-suffix": { type: "string", env: "CMPP_SIM_REPORT_BY_SUFFIX", help: 'Stat by the number\'s last digits, before the mix, e.g. "7=UNDELIV,88=EXPIRED"' },
   "no-reports": { type: "boolean", env: "CMPP_SIM_NO_REPORTS", help: "send no status reports" },
   "flow-control-tps": { type: "string", env: "CMPP_SIM_FLOW_CONTROL_TPS", help: "answer Result 8 above this many messages/s" },
   "drop-after-frames": { type: "string", env: "CMPP_SIM_DROP_AFTER_FRAMES", help: "drop each connection at its Nth frame" },
@@ -63,6 +64,18 @@ function num(value: string | boolean | undefined): number | undefined {
   return n;
 }
 
+/** "7=UNDELIV,88=EXPIRED": the Stat for numbers ending so (the longest suffix wins), else the mix. */
+function parseStatBySuffix(value: string | boolean | undefined): ((m: { dest: string }) => string | undefined) | undefined {
+  if (typeof value !== "string") return undefined;
+  const rules = value.split(",").map((part) => {
+    const at = part.indexOf("=");
+    if (at <= 0) throw new Error(`bad --report-by-suffix entry "${part}" (want DIGITS=STAT)`);
+    return { suffix: part.slice(0, at).trim(), stat: part.slice(at + 1).trim() };
+  });
+  rules.sort((a, b) => b.suffix.length - a.suffix.length);
+  return ({ dest }) => rules.find((r) => dest.endsWith(r.suffix))?.stat;
+}
+
 function parseMix(value: string | boolean | undefined): Record<string, number> | undefined {
   if (typeof value !== "string") return undefined;
   const mix: Record<string, number> = {};
@@ -99,7 +112,12 @@ async function main(): Promise<void> {
     password: typeof f.password === "string" ? f.password : "888888",
     accessNumber: typeof f["access-number"] === "string" ? f["access-number"] : undefined,
     maxConnections: num(f["max-connections"]),
-    reports: { enabled: f["no-reports"] !== true, delayMs: num(f["report-delay"]) ?? 0, mix: parseMix(f["report-mix"]) },
+    reports: {
+      enabled: f["no-reports"] !== true,
+      delayMs: num(f["report-delay"]) ?? 0,
+      mix: parseMix(f["report-mix"]),
+      statFor: parseStatBySuffix(f["report-by-suffix"]),
+    },
     faults,
     idleTimeoutMs: num(f["idle-timeout"]),
     versionTooHigh: f["version-too-high"] === "downgrade" ? "downgrade" : "refuse",
