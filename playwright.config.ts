@@ -49,7 +49,7 @@ export default defineConfig({
     },
     {
       // A CMPP gateway of the project's own, for "test connection" on CMPP channels.
-      command: `node node_modules/tsx/dist/cli.mjs lib/sender/cmpp/simulator/cli.ts --port ${cmppPort} --account ${CMPP_SIMULATOR.account} --password ${CMPP_SIMULATOR.password}`,
+      command: `node node_modules/tsx/dist/cli.mjs lib/sender/cmpp/simulator/cli.ts --port ${cmppPort} --account ${CMPP_SIMULATOR.account} --password ${CMPP_SIMULATOR.password} --report-delay 200 --report-by-suffix ${CMPP_SIMULATOR.failingSuffix}=UNDELIV`,
       port: cmppPort,
       timeout: 60_000,
       reuseExistingServer: false,

@@ -5,8 +5,8 @@ export const SANDBOX_URL = `http://127.0.0.1:${process.env.E2E_JSMS_SANDBOX_PORT
 /** The JSMS app the sandbox started by playwright.config.ts accepts. */
 export const SANDBOX_APP = { appKey: "dd1066407b044738b6479275", masterSecret: "2b38ce69b1de2a7fa95706ea" };
 
-/** The account the CMPP gateway simulator started by playwright.config.ts accepts. */
-export const CMPP_SIMULATOR = { port: Number(process.env.E2E_CMPP_SIMULATOR_PORT ?? 3212), account: "900001", password: "888888" };
+/** The account the CMPP gateway simulator started by playwright.config.ts accepts; numbers ending in `failingSuffix` get UNDELIV reports. */
+export const CMPP_SIMULATOR = { port: Number(process.env.E2E_CMPP_SIMULATOR_PORT ?? 3212), account: "900001", password: "888888", failingSuffix: "7" };
 
 export const ADMIN = { email: "admin@example.com", password: "correct-horse-battery" };
 

@@ -35,6 +35,7 @@ export async function startBackgroundWork(kind: "web" | "worker" = "web"): Promi
       handle: runtime.handle,
       sealKey: runtime.sealKey,
       kind,
+      jsms: { baseUrl: runtime.env.jsmsBaseUrl },
     }).catch((error: unknown) => {
       logger.error("the dispatcher did not start", { error });
       dispatcherSlot().current = undefined;

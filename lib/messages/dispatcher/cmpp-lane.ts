@@ -78,7 +78,7 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
       .submit({ dest: message.phone, text, ref: message.id })
       .then(
         (result) => recorder.recordOutcome(submitted(message, result)),
-        (error: unknown) => recorder.recordOutcome(notSubmitted(message, error)),
+        (error: unknown) => recorder.recordOutcome(notSubmitted(message, error, channel.send.resubmitUncertain)),
       )
       .finally(() => {
         inFlight -= 1;
@@ -186,7 +186,7 @@ export function submitted(message: ClaimedMessage, result: CmppSubmitResult): Su
 /** Flow control and lost connections are not failures: the message waits and is claimed again. */
 const BACKOFF_MS = { flow_control: 5_000, no_connection: 30_000 } as const;
 
-export function notSubmitted(message: ClaimedMessage, error: unknown): SubmitOutcome {
+export function notSubmitted(message: ClaimedMessage, error: unknown, resubmit: boolean): SubmitOutcome {
   if (!(error instanceof CmppSubmitError)) {
     logger.error("CMPP submit failed unexpectedly; the message is queued again", { messageId: message.id, error });
     return { transition: requeue(message, 5_000, { kind: "requeued", raw: { reason: String(error) } }) };
@@ -215,20 +215,17 @@ export function notSubmitted(message: ClaimedMessage, error: unknown): SubmitOut
           event: { kind: "submit_error", code: "invalid_request", raw: { message: error.message } },
         },
       };
+    case "uncertain":
+      // The pool gave up on it without sending it again (it was closing, or the channel does not
+      // resubmit). Where the channel resubmits, it goes back to the queue marked uncertain, as a
+      // crashed dispatcher's claims do; else its outcome stays unknown.
+      if (resubmit) {
+        return { transition: { ...requeue(message, 0, { kind: "uncertain_attempt", code: error.failure, raw: { message: error.message, uncertainCopies: copies } }), attempts: 0, uncertain: true } };
+      }
+      return unknownOutcome(message, error, copies);
     case "timeout":
     case "too_many_attempts":
-    case "uncertain":
-      return {
-        transition: {
-          id: message.id,
-          from: "submitting",
-          to: "unknown",
-          attempts: Math.max(0, copies - 1),
-          uncertain: true,
-          error: { code: REASON_SUBMIT_OUTCOME_UNKNOWN, category: "unknown" },
-          event: { kind: "uncertain_attempt", code: error.failure, raw: { message: error.message, uncertainCopies: copies } },
-        },
-      };
+      return unknownOutcome(message, error, copies);
     case "flow_control":
     case "no_connection":
       return { transition: requeue(message, BACKOFF_MS[error.failure], { kind: "requeued", code: error.failure, raw: { message: error.message } }) };
@@ -236,6 +233,20 @@ export function notSubmitted(message: ClaimedMessage, error: unknown): SubmitOut
     default:
       return { transition: requeue(message, 0, { kind: "requeued", code: "closed" }) };
   }
+}
+
+function unknownOutcome(message: ClaimedMessage, error: CmppSubmitError, copies: number): SubmitOutcome {
+  return {
+    transition: {
+      id: message.id,
+      from: "submitting",
+      to: "unknown",
+      attempts: Math.max(0, copies - 1),
+      uncertain: true,
+      error: { code: REASON_SUBMIT_OUTCOME_UNKNOWN, category: "unknown" },
+      event: { kind: "uncertain_attempt", code: error.failure, raw: { message: error.message, uncertainCopies: copies } },
+    },
+  };
 }
 
 function requeue(message: ClaimedMessage, afterMs: number, event: MessageTransition["event"]): MessageTransition {

@@ -33,6 +33,10 @@ export function startJsmsLane(ctx: LaneContext, channel: JsmsChannel): Lane {
   let stopping = false;
   let lastWork = Date.now();
   let looking: Promise<void> | null = null;
+  // After a batch JSMS could not take at all (unreachable, rate limited), the lane waits before
+  // claiming again, longer each time: the messages stay queued instead of churning through claims.
+  let pauseUntil = 0;
+  let pauseMs = 0;
 
   async function templateOf(sendId: string): Promise<TemplateContent | null> {
     if (!templates.has(sendId)) {
@@ -43,13 +47,27 @@ export function startJsmsLane(ctx: LaneContext, channel: JsmsChannel): Lane {
     return templates.get(sendId) ?? null;
   }
 
+  // The lane's batch workers claim in turn, never at once: two claims over the same send share its
+  // rows between them (SKIP LOCKED on PostgreSQL), so a send of 300 went out as two batches, each
+  // request one more against Jiguang's rate limit.
+  let claiming: Promise<unknown> = Promise.resolve();
+  function inTurn<T>(claim: () => Promise<T>): Promise<T> {
+    const next = claiming.then(claim, claim);
+    claiming = next.catch(() => {});
+    return next;
+  }
+
   async function sendOneBatch(): Promise<boolean> {
-    if (stopping || !ctx.lease.live) return false;
-    const sendId = await oldestSendWithQueued(ctx.db, channel.id);
-    if (!sendId) return false;
-    const template = await templateOf(sendId);
-    const claimed = await claimQueuedMessages(ctx.db, ctx.owner, channel.id, JSMS_BATCH_LIMIT, { sendId });
-    if (claimed.length === 0) return false;
+    if (stopping || !ctx.lease.live || Date.now() < pauseUntil) return false;
+    const batch = await inTurn(async () => {
+      if (stopping || !ctx.lease.live || Date.now() < pauseUntil) return null;
+      const sendId = await oldestSendWithQueued(ctx.db, channel.id);
+      if (!sendId) return null;
+      const template = await templateOf(sendId);
+      return { template, claimed: await claimQueuedMessages(ctx.db, ctx.owner, channel.id, JSMS_BATCH_LIMIT, { sendId }) };
+    });
+    if (!batch || batch.claimed.length === 0) return false;
+    const { template, claimed } = batch;
     ctx.noteClaimed(claimed.length);
     lastWork = Date.now();
     inFlight += claimed.length;
@@ -63,7 +81,17 @@ export function startJsmsLane(ctx: LaneContext, channel: JsmsChannel): Lane {
         signId: template.signId,
         recipients: claimed.map((m) => ({ mobile: m.phone, tempPara: template.params })),
       });
-      answer.results.forEach((result, i) => recorder.recordOutcome(outcomeOf(claimed[i]!, result)));
+      // One moment for the whole batch: recipients put back together are claimed again together.
+      const answeredAt = Date.now();
+      answer.results.forEach((result, i) => recorder.recordOutcome(outcomeOf(claimed[i]!, result, answeredAt)));
+      if (answer.results.every((r) => r.outcome === "not_sent" && r.error.retryable)) {
+        pauseMs = Math.min(60_000, Math.max(2_000, pauseMs * 2));
+        pauseUntil = Date.now() + pauseMs;
+        const first = answer.results[0];
+        logger.warn("JSMS took nothing of a batch; waiting before the next", { channelId: channel.id, waitMs: pauseMs, reason: first && !first.ok ? first.error.message : undefined });
+        return false;
+      }
+      pauseMs = 0;
     } finally {
       inFlight -= claimed.length;
     }
@@ -132,7 +160,7 @@ function failed(message: ClaimedMessage, code: string, text: string, category = 
   };
 }
 
-export function outcomeOf(message: ClaimedMessage, result: BatchRecipientResult): SubmitOutcome {
+export function outcomeOf(message: ClaimedMessage, result: BatchRecipientResult, answeredAt = Date.now()): SubmitOutcome {
   if (result.outcome === "accepted") {
     return {
       transition: {
@@ -165,7 +193,7 @@ export function outcomeOf(message: ClaimedMessage, result: BatchRecipientResult)
         from: "submitting",
         to: "queued",
         attempts: -1,
-        nextAttemptAt: new Date(Date.now() + RETRY_AFTER_MS),
+        nextAttemptAt: new Date(answeredAt + RETRY_AFTER_MS),
         event: { kind: "requeued", code, raw: { message: result.error.message } },
       },
     };

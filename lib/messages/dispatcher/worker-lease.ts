@@ -23,6 +23,8 @@ export interface WorkerLeaseOptions {
 
 export interface WorkerLease {
   readonly id: string;
+  /** The lease's length; a fenced dispatcher has a quarter of it to close its connections. */
+  readonly leaseMs: number;
   /** false once fenced. */
   readonly live: boolean;
   stop(): Promise<void>;
@@ -30,11 +32,12 @@ export interface WorkerLease {
 
 export async function takeWorkerLease(db: Db, options: WorkerLeaseOptions): Promise<WorkerLease> {
   const id = newLeaseOwner();
+  const takenAt = Date.now();
   await db.execute(sql`insert into dispatcher_workers (id, kind, lease_until)
     values (${id}, ${options.kind}, now() + ${options.leaseMs}::integer * interval '1 millisecond')`);
   let live = true;
   let stopped = false;
-  let lastRenewed = Date.now();
+  let lastRenewed = takenAt;
   let renewing: Promise<void> | null = null;
   const fence = (reason: string) => {
     if (!live) return;
@@ -44,6 +47,9 @@ export async function takeWorkerLease(db: Db, options: WorkerLeaseOptions): Prom
     options.onFence(reason);
   };
   const renew = async () => {
+    // The database's new lease_until is at least this moment plus leaseMs: count from the request,
+    // not from its answer, so a slow round trip cannot make the fence late.
+    const sentAt = Date.now();
     try {
       const rows = await executeRows<{ ok: number }>(
         db,
@@ -51,20 +57,25 @@ export async function takeWorkerLease(db: Db, options: WorkerLeaseOptions): Prom
              where id = ${id} and lease_until >= now() returning 1 as ok`,
       );
       if (rows.length === 0) fence("the lease had lapsed and may have been taken back");
-      else lastRenewed = Date.now();
+      else lastRenewed = sentAt;
     } catch (error) {
       logger.warn("dispatcher lease renewal failed; retrying", { worker: id, error });
     }
   };
+  const tickMs = Math.max(50, Math.floor(options.leaseMs / 4));
   const timer = setInterval(() => {
     if (stopped) return;
-    // Fence before the lease can lapse, with a margin for clocks and the time a close takes.
-    if (Date.now() - lastRenewed > options.leaseMs * 0.75) return fence("could not renew the lease in time");
+    // Fence before the lease can lapse, with a margin for clocks and the time a close takes. The
+    // check runs once a tick, so it fences at the first tick within half a tick of 0.75 × leaseMs:
+    // with `> 0.75 × leaseMs` alone, a tick landing a millisecond early left the fence to the next
+    // tick, at the very moment the lease lapses and others may take the connection slots.
+    if (Date.now() - lastRenewed > options.leaseMs * 0.75 - tickMs / 2) return fence("could not renew the lease in time");
     if (!renewing) renewing = renew().finally(() => (renewing = null));
-  }, Math.max(50, Math.floor(options.leaseMs / 4)));
+  }, tickMs);
   timer.unref();
   return {
     id,
+    leaseMs: options.leaseMs,
     get live() {
       return live && !stopped;
     },
