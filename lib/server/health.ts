@@ -14,8 +14,13 @@ export interface DispatcherHealthReport {
 export interface HealthReport {
   ok: boolean;
   db: "ok" | "down";
-  /** This process's dispatcher. */
-  dispatcher: DispatcherHealthReport;
+  /**
+   * This process's dispatcher state, the string it has always been ("off", "running",
+   * "not_running", now also "stopping"): monitors compare it as such, so it stays a string.
+   */
+  dispatcher: DispatcherHealthReport["state"];
+  /** The same with what it holds: messages claimed now and the last claim's time. */
+  dispatcherStatus: DispatcherHealthReport;
 }
 
 function dispatcherReport(): DispatcherHealthReport {
@@ -28,9 +33,9 @@ export async function healthReport(): Promise<HealthReport> {
   try {
     const runtime = await getRuntime();
     const up = await runtime.handle.ping();
-    return { ok: up, db: up ? "ok" : "down", dispatcher };
+    return { ok: up, db: up ? "ok" : "down", dispatcher: dispatcher.state, dispatcherStatus: dispatcher };
   } catch (error) {
     logger.error("health check: database unavailable", { error });
-    return { ok: false, db: "down", dispatcher };
+    return { ok: false, db: "down", dispatcher: dispatcher.state, dispatcherStatus: dispatcher };
   }
 }

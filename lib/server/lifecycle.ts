@@ -93,6 +93,8 @@ export function registerShutdownHandlers(): void {
 }
 
 let stopping = false;
+/** The pool's close is capped at a quarter of the 30 s lease; this leaves room for the writes after it. */
+const DISPATCHER_STOP_MS = 30_000;
 
 /** Finishes what was accepted, closes the database, exits. Registered when NEXT_MANUAL_SIG_HANDLE is set. */
 export async function shutdown(signal: string): Promise<never> {
@@ -108,7 +110,12 @@ export async function shutdown(signal: string): Promise<never> {
       // Stops claiming, lets the CMPP windows drain (bounded by the pool's close timeout) and
       // records every outcome before the database closes.
       const dispatcher = await dispatcherSlot().current?.catch(() => undefined);
-      await dispatcher?.stop();
+      // Bounded: with the database gone its outcome writes would retry forever. What it could
+      // not write is taken back by the next dispatcher once this one's lease lapses.
+      if (dispatcher) {
+        const stopped = await Promise.race([dispatcher.stop().then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), DISPATCHER_STOP_MS).unref())]);
+        if (!stopped) logger.warn("the dispatcher did not stop in time; exiting anyway", { waitedMs: DISPATCHER_STOP_MS });
+      }
       await drainJsmsCallbacks(runtime.db);
       await closeRuntime();
     } catch (error) {
