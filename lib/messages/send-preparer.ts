@@ -213,6 +213,9 @@ export async function prepareSend(
     },
   });
   const values = send.audience.kind === "everyone" ? [] : send.audience.values;
+  // The embedded database runs no autovacuum, so nothing else ever gathers statistics: without
+  // them its planner reads every binding for each chunk (a 1,000,000-user send took 316 s).
+  if (kind === "pglite") await db.execute(sql`analyze contact_phones`);
   try {
     for (;;) {
       if (lost) break;
@@ -262,6 +265,8 @@ export async function prepareSend(
       if (step.last) {
         finished = true;
         await lease.stop();
+        // Fresh statistics for the messages just made (no autovacuum on the embedded database).
+        if (kind === "pglite") await db.execute(sql`analyze messages`);
         await announceQueued(db, kind, send.channelId);
         return "prepared";
       }
