@@ -1,79 +1,21 @@
 import { ApiError } from "@/lib/api/client";
+import { FINAL_MESSAGE_STATES } from "@/lib/messages/message-states";
+import type { MessageDetail, SendCounts, SendView as ServerSendView } from "@/lib/messages/send-queries";
 
 /**
  * The shapes the sending pages read from the REST API (GET /api/v1/sends…, /api/v1/messages…),
  * as the contract writes them, and the little arithmetic the pages share.
  */
-export const MESSAGE_STATES = ["queued", "submitting", "submitted", "delivered", "failed", "expired", "unknown", "cancelled"] as const;
-export type MessageState = (typeof MESSAGE_STATES)[number];
+export { MESSAGE_STATES, isFinalState, type MessageState } from "@/lib/messages/message-states";
+export type { MessageView, SendCounts, SendStatus } from "@/lib/messages/send-queries";
 
-export const FINAL_STATES = ["delivered", "failed", "expired", "unknown", "cancelled"] as const satisfies readonly MessageState[];
-const FINAL = new Set<string>(FINAL_STATES);
-
-export function isFinalState(state: string): boolean {
-  return FINAL.has(state);
-}
-
-export type SendStatus = "preparing" | "sending" | "paused" | "done" | "cancelled";
-
-export type SendCounts = Record<MessageState, number>;
-
+/** What a send says to send, as the pages read it. */
 export type SendContent = { text: string } | { template: { id: number; params?: Record<string, string> | null; signId?: number | null } };
 
-export interface SendView {
-  sendId: string;
-  channelKey: string;
-  channelName: string;
-  channelType: "jsms" | "cmpp";
-  status: SendStatus;
-  total: number;
-  audienceSize: number;
-  counts: SendCounts;
-  uncertain: number;
-  segmentsPerMessage: number;
-  content: SendContent;
-  createdBy: string;
-  createdAt: string;
-  finishedAt: string | null;
-}
-
-export interface MessageView {
-  id: string;
-  sendId: string;
-  userid: string | null;
-  phone: string;
-  status: MessageState;
-  providerMessageId: string | null;
-  segments: number;
-  attempts: number;
-  uncertain: boolean;
-  errorCode: string | null;
-  errorCategory: string | null;
-  createdAt: string;
-  submittedAt: string | null;
-  doneAt: string | null;
-  updatedAt: string;
-}
-
-export interface MessageEvent {
-  at: string;
-  kind: string;
-  code: string | null;
-  category: string | null;
-  part: number | null;
-  raw: unknown;
-}
-
-export interface MessageSegment {
-  part: number;
-  providerMessageId: string | null;
-  status: string;
-  code: string | null;
-  doneAt: string | null;
-}
+export type SendView = Omit<ServerSendView, "content"> & { content: SendContent };
 
 /** GET /api/v1/messages/{id}: `segments` is the list of parts here, not their count. */
-export type MessageWithTimeline = Omit<MessageView, "segments"> & { segments: MessageSegment[]; events: MessageEvent[] };
+export type MessageWithTimeline = MessageDetail;
 
 export interface Page<T> {
   items: T[];
@@ -108,7 +50,7 @@ export interface SendCreated {
 
 /** Messages whose state will not change again: the progress bar's numerator. */
 export function finalCount(counts: SendCounts): number {
-  return FINAL_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
+  return FINAL_MESSAGE_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
 }
 
 /** Whole percent of messages final; 100 only when all are (a 99.6 % send still has work). */

@@ -2,6 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { arrayParam, unnestRows } from "@/lib/db/array-literal";
 import { executeRows, type Db } from "@/lib/db/client";
 import { SEND_SETTING_DEFAULTS } from "@/lib/channels/channel-schema";
+import { FINAL_MESSAGE_STATES, IN_FLIGHT_STATES, MESSAGE_STATES, type MessageState } from "./message-states";
 
 /**
  * The message state machine, and the one place where message states change. Every change goes
@@ -14,15 +15,7 @@ import { SEND_SETTING_DEFAULTS } from "@/lib/channels/channel-schema";
  *   - records one `message_events` row per message moved, with the raw code.
  * Callers build the batch; they never write `messages.status` themselves.
  */
-export const MESSAGE_STATES = ["queued", "submitting", "submitted", "delivered", "failed", "expired", "unknown", "cancelled"] as const;
-export type MessageState = (typeof MESSAGE_STATES)[number];
-
-export const FINAL_MESSAGE_STATES: readonly MessageState[] = ["delivered", "failed", "expired", "unknown", "cancelled"];
-const IN_FLIGHT_STATES: readonly MessageState[] = ["queued", "submitting", "submitted"];
-
-export function isFinalState(state: string): boolean {
-  return (FINAL_MESSAGE_STATES as readonly string[]).includes(state);
-}
+export { FINAL_MESSAGE_STATES, isFinalState, MESSAGE_STATES, type MessageState } from "./message-states";
 
 /** Reason codes the console itself sets on a message (the provider's raw codes are kept as sent). */
 export const REASON_NO_NUMBER = "no_number_for_channel";
