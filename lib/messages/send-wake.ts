@@ -1,3 +1,5 @@
+import { processListeners } from "@/lib/util/process-listeners";
+
 /**
  * "A send needs background work": a send was created (its audience is to be prepared) or
  * cancelled (its queued messages are to be cancelled). Wakes this process's send preparers at
@@ -6,20 +8,13 @@
  */
 export type SendWork = "prepare" | "cancel";
 
-type Listener = (work: SendWork) => void;
-const listenersKey = Symbol.for("sms-console.send-preparers");
-
-function listeners(): Set<Listener> {
-  const g = globalThis as typeof globalThis & { [listenersKey]?: Set<Listener> };
-  return (g[listenersKey] ??= new Set());
-}
+const preparers = processListeners<SendWork>("sms-console.send-preparers");
 
 /** Registers a preparer; answers the function that removes it. */
-export function onSendWork(listener: Listener): () => void {
-  listeners().add(listener);
-  return () => listeners().delete(listener);
+export function onSendWork(listener: (work: SendWork) => void): () => void {
+  return preparers.on(listener);
 }
 
 export function wakeSendPreparers(work: SendWork = "prepare"): void {
-  for (const listener of listeners()) listener(work);
+  preparers.emit(work);
 }

@@ -10,31 +10,11 @@ import { startDispatcher, type Dispatcher } from "./dispatcher";
 import { announceQueued } from "./wake";
 import { applyReceipts } from "../receipts";
 import { sendCounters } from "../testing/fixtures";
+import { queueSend, waitFor } from "./testing/dispatch-fixtures";
 
 const sealKey = crypto.randomBytes(32);
 
-/** A send made as the send service makes it (status sending, messages queued, counters set). */
-async function queueSend(db: Db, channelId: string, text: string, phones: string[]): Promise<string> {
-  const [send] = await executeRows<{ id: string }>(
-    db,
-    sql`insert into sends (channel_id, created_by, status, content, audience_size, total, queued_count)
-        values (${channelId}::uuid, 'test', 'sending', ${JSON.stringify({ text })}::jsonb, ${phones.length}::integer, ${phones.length}::integer, ${phones.length}::integer)
-        returning id::text as id`,
-  );
-  await db.execute(sql`insert into messages (send_id, channel_id, phone, status)
-    select ${send!.id}::uuid, ${channelId}::uuid, value, 'queued' from json_array_elements_text(${JSON.stringify(phones)}::json)`);
-  return send!.id;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const queueText = (db: Db, channelId: string, text: string, phones: string[]) => queueSend(db, channelId, { text }, phones);
 
 const phoneOf = (i: number) => `1380013${String(i).padStart(4, "0")}`;
 
@@ -69,7 +49,7 @@ describeEachDb("dispatcher over a CMPP gateway", (t) => {
 
   it("sends every message once and ends each in the state its report gives, counted on the send", async () => {
     const phones = Array.from({ length: 300 }, (_, i) => phoneOf(i)).filter((p) => !p.endsWith("9"));
-    const sendId = await queueSend(t.db, channelId, "Your code is 1234", phones);
+    const sendId = await queueText(t.db, channelId, "Your code is 1234", phones);
     await announceQueued(t.db, t.kind, channelId);
     await waitFor("the send to finish", async () => (await sendCounters(t.db, sendId)).status === "done");
     const byState = await executeRows<{ status: string; n: number }>(
@@ -92,7 +72,7 @@ describeEachDb("dispatcher over a CMPP gateway", (t) => {
   it("sends a long UCS2 message as one message of several segments, delivered when all are", async () => {
     simulator.resetStats();
     const text = "您好，" + "这是一条很长的短信。".repeat(14) + "😀结束";
-    const sendId = await queueSend(t.db, channelId, text, [phoneOf(1001)]);
+    const sendId = await queueText(t.db, channelId, text, [phoneOf(1001)]);
     await announceQueued(t.db, t.kind, channelId);
     await waitFor("the long message to be delivered", async () => (await sendCounters(t.db, sendId)).status === "done");
     const [message] = await executeRows<{ id: string; status: string; segments: number }>(
@@ -107,7 +87,7 @@ describeEachDb("dispatcher over a CMPP gateway", (t) => {
   });
 
   it("leaves a paused send's messages queued and sends them once it is resumed", async () => {
-    const sendId = await queueSend(t.db, channelId, "paused", [phoneOf(2001), phoneOf(2002)]);
+    const sendId = await queueText(t.db, channelId, "paused", [phoneOf(2001), phoneOf(2002)]);
     await t.db.execute(sql`update sends set status = 'paused' where id = ${sendId}::uuid`);
     await announceQueued(t.db, t.kind, channelId);
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -120,7 +100,7 @@ describeEachDb("dispatcher over a CMPP gateway", (t) => {
   it("turns submitted messages without a final report into unknown at their deadline, and keeps a late report as an event", async () => {
     await t.db.execute(sql`update channels set config = config || '{"reportDeadlineSeconds": 1}'::jsonb, updated_at = now() where id = ${channelId}::uuid`);
     // The gateway answers ACCEPTD for numbers ending in 9 and never a final report.
-    const sendId = await queueSend(t.db, channelId, "never reported", [phoneOf(3009)]);
+    const sendId = await queueText(t.db, channelId, "never reported", [phoneOf(3009)]);
     await announceQueued(t.db, t.kind, channelId);
     await waitFor("the deadline to pass", async () => (await sendCounters(t.db, sendId)).status === "done", 15_000);
     const [row] = await executeRows<{ status: string; error_code: string }>(t.db, sql`select status, error_code from messages where send_id = ${sendId}::uuid`);

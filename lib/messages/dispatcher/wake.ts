@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
+import { processListeners } from "@/lib/util/process-listeners";
 
 /**
  * "There is work": new queued messages (a send prepared or resumed) wake idle dispatchers at
@@ -10,21 +11,14 @@ import type { Db } from "@/lib/db/client";
  */
 export const QUEUED_CHANNEL = "sms_console_queued";
 
-type Listener = (channelId: string) => void;
-const listenersKey = Symbol.for("sms-console.queued-listeners");
+const dispatchers = processListeners<string>("sms-console.queued-listeners");
 
-function listeners(): Set<Listener> {
-  const g = globalThis as typeof globalThis & { [listenersKey]?: Set<Listener> };
-  return (g[listenersKey] ??= new Set());
-}
-
-export function onQueued(listener: Listener): () => void {
-  listeners().add(listener);
-  return () => listeners().delete(listener);
+export function onQueued(listener: (channelId: string) => void): () => void {
+  return dispatchers.on(listener);
 }
 
 export function wakeLocalDispatchers(channelId: string): void {
-  for (const listener of listeners()) listener(channelId);
+  dispatchers.emit(channelId);
 }
 
 /**
