@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useTranslations } from "next-intl";
-import { useState, type ReactNode } from "react";
+import { useState } from "react";
 import { apiFetch } from "@/lib/api/client";
 import type { ChannelView } from "@/lib/channels/channel-view";
 import { durationInLargestUnit, utcOffsetLabel } from "@/lib/channels/setting-format";
@@ -11,7 +11,7 @@ import { ChannelForm } from "./channel-form";
 import { ChannelFeedback } from "./channel-feedback";
 import { CopyButton } from "./copy-button";
 import { useDateTime, useExplainError } from "./use-messages";
-import { Alert, Badge, Button, Card, PageHeader } from "./ui";
+import { Alert, Badge, Button, Card, DetailRow, PageHeader } from "./ui";
 
 interface TestResult {
   ok: boolean;
@@ -19,14 +19,6 @@ interface TestResult {
   detail: string;
 }
 
-function Row({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="grid grid-cols-3 gap-4 py-2">
-      <dt className="text-sm text-slate-500">{label}</dt>
-      <dd className="col-span-2 text-sm text-slate-900">{children}</dd>
-    </div>
-  );
-}
 
 export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canEdit: boolean }) {
   const t = useTranslations();
@@ -152,19 +144,19 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
 
         <Card title={t("channels.identity")}>
           <dl className="divide-y divide-slate-100">
-            <Row label={t("channels.channelKey")}>
+            <DetailRow label={t("channels.channelKey")}>
               <span className="inline-flex items-center gap-3">
                 <code className="rounded bg-slate-100 px-2 py-0.5 font-mono" data-testid="channel-key">
                   {channel.channelKey}
                 </code>
                 <CopyButton value={channel.channelKey} label={t("channels.copyKey")} />
               </span>
-            </Row>
-            <Row label={t("channels.type")}>{t(`channels.types.${channel.type}`)}</Row>
-            <Row label={t("channels.status")}>
+            </DetailRow>
+            <DetailRow label={t("channels.type")}>{t(`channels.types.${channel.type}`)}</DetailRow>
+            <DetailRow label={t("channels.status")}>
               <Badge tone={channel.enabled ? "green" : "slate"}>{channel.enabled ? t("channels.enabled") : t("channels.disabled")}</Badge>
-            </Row>
-            <Row label={t("channels.createdAt")}>{when(channel.createdAt)}</Row>
+            </DetailRow>
+            <DetailRow label={t("channels.createdAt")}>{when(channel.createdAt)}</DetailRow>
           </dl>
         </Card>
 
@@ -182,39 +174,39 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
             <ChannelFeedback channelKey={channel.channelKey} />
             <Card title={t("channels.settings")}>
               <dl className="divide-y divide-slate-100">
-                <Row label={t("channels.fields.appKey")}>
+                <DetailRow label={t("channels.fields.appKey")}>
                   <span className="font-mono">{channel.config.appKeyHint}</span> <Badge>{t("channels.secretStored")}</Badge>
-                </Row>
-                <Row label={t("channels.fields.masterSecret")}>
+                </DetailRow>
+                <DetailRow label={t("channels.fields.masterSecret")}>
                   {maskedSecret}
-                </Row>
-                <Row label={t("channels.fields.reportDeadlineSeconds")}>{deadlineText}</Row>
+                </DetailRow>
+                <DetailRow label={t("channels.fields.reportDeadlineSeconds")}>{deadlineText}</DetailRow>
               </dl>
             </Card>
           </>
         ) : (
           <Card title={t("channels.settings")}>
             <dl className="divide-y divide-slate-100">
-              <Row label={t("channels.fields.provider")}>{t(`channels.providers.${channel.config.provider}`)}</Row>
-              <Row label={t("channels.fields.host")}>{channel.config.host}</Row>
-              <Row label={t("channels.fields.port")}>{channel.config.port}</Row>
-              <Row label={t("channels.fields.account")}>{channel.config.account}</Row>
-              <Row label={t("channels.fields.password")}>
+              <DetailRow label={t("channels.fields.provider")}>{t(`channels.providers.${channel.config.provider}`)}</DetailRow>
+              <DetailRow label={t("channels.fields.host")}>{channel.config.host}</DetailRow>
+              <DetailRow label={t("channels.fields.port")}>{channel.config.port}</DetailRow>
+              <DetailRow label={t("channels.fields.account")}>{channel.config.account}</DetailRow>
+              <DetailRow label={t("channels.fields.password")}>
                 {maskedSecret}
-              </Row>
-              <Row label={t("channels.fields.accessNumber")}>{channel.config.accessNumber}</Row>
-              <Row label={t("channels.fields.connections")}>{channel.config.connections}</Row>
-              <Row label={t("channels.fields.version")}>CMPP {channel.config.version}</Row>
-              <Row label={t("channels.fields.serviceId")}>{channel.config.serviceId || "—"}</Row>
-              <Row label={t("channels.fields.tpsPerConnection")}>{channel.config.tpsPerConnection}</Row>
-              <Row label={t("channels.fields.defaultSignature")}>{channel.config.defaultSignature || "—"}</Row>
-              <Row label={t("channels.fields.resubmitUncertain")}>
+              </DetailRow>
+              <DetailRow label={t("channels.fields.accessNumber")}>{channel.config.accessNumber}</DetailRow>
+              <DetailRow label={t("channels.fields.connections")}>{channel.config.connections}</DetailRow>
+              <DetailRow label={t("channels.fields.version")}>CMPP {channel.config.version}</DetailRow>
+              <DetailRow label={t("channels.fields.serviceId")}>{channel.config.serviceId || "—"}</DetailRow>
+              <DetailRow label={t("channels.fields.tpsPerConnection")}>{channel.config.tpsPerConnection}</DetailRow>
+              <DetailRow label={t("channels.fields.defaultSignature")}>{channel.config.defaultSignature || "—"}</DetailRow>
+              <DetailRow label={t("channels.fields.resubmitUncertain")}>
                 {channel.config.resubmitUncertain ? t("channels.settingOn") : t("channels.settingOff")}
-              </Row>
-              <Row label={t("channels.fields.reportDeadlineSeconds")}>{deadlineText}</Row>
-              <Row label={t("channels.fields.timestampUtcOffsetMinutes")}>
+              </DetailRow>
+              <DetailRow label={t("channels.fields.reportDeadlineSeconds")}>{deadlineText}</DetailRow>
+              <DetailRow label={t("channels.fields.timestampUtcOffsetMinutes")}>
                 {channel.config.timestampUtcOffsetMinutes} ({utcOffsetLabel(channel.config.timestampUtcOffsetMinutes)})
-              </Row>
+              </DetailRow>
             </dl>
           </Card>
         )}

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
+import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
 import { forwardRef, useId } from "react";
 
 /** Small building blocks. Every control has a visible label, so it has an accessible name. */
@@ -33,15 +33,18 @@ interface FieldShellProps {
   error?: string;
   hint?: ReactNode;
   warning?: string;
+  /** Shown under the field and read with it (a live counter, say). */
+  below?: ReactNode;
   children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => ReactNode;
 }
 
-function FieldShell({ label, error, hint, warning, children }: FieldShellProps) {
+function FieldShell({ label, error, hint, warning, below, children }: FieldShellProps) {
   const id = useId();
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   const warningId = warning ? `${id}-warning` : undefined;
-  const describedBy = [errorId, warningId, hintId].filter(Boolean).join(" ") || undefined;
+  const belowId = below ? `${id}-below` : undefined;
+  const describedBy = [errorId, warningId, belowId, hintId].filter(Boolean).join(" ") || undefined;
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm font-medium text-slate-700">
@@ -58,6 +61,7 @@ function FieldShell({ label, error, hint, warning, children }: FieldShellProps) 
           {warning}
         </p>
       ) : null}
+      {below ? <div id={belowId}>{below}</div> : null}
       {hint ? (
         <p id={hintId} className="text-xs text-slate-500">
           {hint}
@@ -91,6 +95,31 @@ export const TextField = forwardRef<HTMLInputElement, TextFieldProps>(function T
     </FieldShell>
   );
 });
+
+type TextAreaFieldProps = TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; error?: string; hint?: ReactNode; below?: ReactNode };
+
+export const TextAreaField = forwardRef<HTMLTextAreaElement, TextAreaFieldProps>(function TextAreaField(
+  { label, error, hint, below, className = "", ...props },
+  ref,
+) {
+  return (
+    <FieldShell label={label} error={error} hint={hint} below={below}>
+      {({ id, describedBy, invalid }) => (
+        <textarea ref={ref} id={id} aria-invalid={invalid} aria-describedby={describedBy} className={`${inputClass} ${className}`} {...props} />
+      )}
+    </FieldShell>
+  );
+});
+
+/** One label and value of a detail page's definition list (`<dl>`). */
+export function DetailRow({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="grid grid-cols-3 gap-4 py-2">
+      <dt className="text-sm text-slate-500">{label}</dt>
+      <dd className="col-span-2 text-sm text-slate-900">{children}</dd>
+    </div>
+  );
+}
 
 type SelectFieldProps = SelectHTMLAttributes<HTMLSelectElement> & { label: string; error?: string; hint?: ReactNode; children: ReactNode };
 

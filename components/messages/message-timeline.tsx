@@ -2,23 +2,14 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useFormatter, useTranslations } from "next-intl";
-import type { ReactNode } from "react";
 import { apiFetch } from "@/lib/api/client";
 import { Table } from "../table";
 import { useExplainError } from "../use-messages";
-import { Alert, Card, PageHeader } from "../ui";
+import { Alert, Card, DetailRow, PageHeader } from "../ui";
 import { isFinalState, isMissing, type MessageWithTimeline } from "./api-types";
 import { ErrorCell } from "./error-cell";
 import { MessageStateBadge, UncertainMark } from "./state-badges";
 
-function Row({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="grid grid-cols-3 gap-4 py-2">
-      <dt className="text-sm text-slate-500">{label}</dt>
-      <dd className="col-span-2 text-sm text-slate-900">{children}</dd>
-    </div>
-  );
-}
 
 /** Event times to the second: a submit and its report are often within the same minute. */
 function usePreciseTime() {
@@ -62,27 +53,27 @@ export function MessageTimeline({ messageId }: { messageId: string }) {
       <div className="space-y-6">
         <Card title={t("fieldsTitle")}>
           <dl className="divide-y divide-slate-100">
-            <Row label={t("phone")}>
+            <DetailRow label={t("phone")}>
               {message.phone ? <span className="font-mono">{message.phone}</span> : <span className="text-slate-500">{t("noNumber")}</span>}
-            </Row>
-            <Row label={t("userid")}>{message.userid ?? "—"}</Row>
-            <Row label={t("status")}>
+            </DetailRow>
+            <DetailRow label={t("userid")}>{message.userid ?? "—"}</DetailRow>
+            <DetailRow label={t("status")}>
               <span className="flex flex-wrap gap-1" data-testid="message-status">
                 <MessageStateBadge state={message.status} />
                 {message.uncertain ? <UncertainMark /> : null}
               </span>
-            </Row>
-            <Row label={t("error")}>
+            </DetailRow>
+            <DetailRow label={t("error")}>
               <ErrorCell code={message.errorCode} category={message.errorCategory} />
-            </Row>
-            <Row label={t("providerMessageId")}>
+            </DetailRow>
+            <DetailRow label={t("providerMessageId")}>
               {message.providerMessageId ? <code className="text-xs">{message.providerMessageId}</code> : "—"}
-            </Row>
-            <Row label={t("attempts")}>{format.number(message.attempts)}</Row>
-            <Row label={t("createdAt")}>{at(message.createdAt)}</Row>
-            <Row label={t("submittedAt")}>{at(message.submittedAt)}</Row>
-            <Row label={t("doneAt")}>{at(message.doneAt)}</Row>
-            <Row label={t("updatedAt")}>{at(message.updatedAt)}</Row>
+            </DetailRow>
+            <DetailRow label={t("attempts")}>{format.number(message.attempts)}</DetailRow>
+            <DetailRow label={t("createdAt")}>{at(message.createdAt)}</DetailRow>
+            <DetailRow label={t("submittedAt")}>{at(message.submittedAt)}</DetailRow>
+            <DetailRow label={t("doneAt")}>{at(message.doneAt)}</DetailRow>
+            <DetailRow label={t("updatedAt")}>{at(message.updatedAt)}</DetailRow>
           </dl>
         </Card>
 

@@ -3,10 +3,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useFormatter, useTranslations } from "next-intl";
-import { useState, type ReactNode } from "react";
+import { useState } from "react";
 import { apiFetch } from "@/lib/api/client";
 import { useDateTime, useExplainError } from "../use-messages";
-import { Alert, Button, Card, PageHeader } from "../ui";
+import { Alert, Button, Card, DetailRow, PageHeader } from "../ui";
 import { MESSAGE_STATES, actorName, finalCount, isMissing, sendIsLive, type SendContent, type SendView } from "./api-types";
 import { SendMessages } from "./send-messages";
 import { SendProgressBar } from "./send-progress";
@@ -14,14 +14,6 @@ import { SendStatusBadge } from "./state-badges";
 
 type SendAction = "pause" | "resume" | "cancel";
 
-function Row({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="grid grid-cols-3 gap-4 py-2">
-      <dt className="text-sm text-slate-500">{label}</dt>
-      <dd className="col-span-2 text-sm text-slate-900">{children}</dd>
-    </div>
-  );
-}
 
 /** One send: what it says, how far it is, its controls, and its messages below. */
 export function SendDetail({ sendId, canOperate }: { sendId: string; canOperate: boolean }) {
@@ -139,12 +131,12 @@ export function SendDetail({ sendId, canOperate }: { sendId: string; canOperate:
 
         <Card title={t("contentTitle")}>
           <dl className="divide-y divide-slate-100">
-            <Row label={t("channel")}>
+            <DetailRow label={t("channel")}>
               {send.channelName} <code className="text-xs text-slate-500">{send.channelKey}</code>
-            </Row>
+            </DetailRow>
             <ContentRows content={send.content} />
-            <Row label={t("audienceSize")}>{format.number(send.audienceSize)}</Row>
-            <Row label={t("segmentsPerMessage")}>{format.number(send.segmentsPerMessage)}</Row>
+            <DetailRow label={t("audienceSize")}>{format.number(send.audienceSize)}</DetailRow>
+            <DetailRow label={t("segmentsPerMessage")}>{format.number(send.segmentsPerMessage)}</DetailRow>
           </dl>
         </Card>
 
@@ -169,21 +161,21 @@ function ContentRows({ content }: { content: SendContent }) {
   const t = useTranslations("messages");
   if ("text" in content) {
     return (
-      <Row label={t("text")}>
+      <DetailRow label={t("text")}>
         <p className="whitespace-pre-wrap break-words rounded bg-slate-50 p-2" data-testid="send-text">
           {content.text}
         </p>
-      </Row>
+      </DetailRow>
     );
   }
   const params = Object.entries(content.template.params ?? {});
   return (
     <>
-      <Row label={t("templateId")}>
+      <DetailRow label={t("templateId")}>
         <code>{content.template.id}</code>
-      </Row>
-      <Row label={t("signId")}>{content.template.signId ? <code>{content.template.signId}</code> : <span className="text-slate-500">{t("none")}</span>}</Row>
-      <Row label={t("templateParams")}>
+      </DetailRow>
+      <DetailRow label={t("signId")}>{content.template.signId ? <code>{content.template.signId}</code> : <span className="text-slate-500">{t("none")}</span>}</DetailRow>
+      <DetailRow label={t("templateParams")}>
         {params.length > 0 ? (
           <table className="text-sm">
             <caption className="sr-only">{t("templateParams")}</caption>
@@ -207,7 +199,7 @@ function ContentRows({ content }: { content: SendContent }) {
         ) : (
           <span className="text-slate-500">{t("none")}</span>
         )}
-      </Row>
+      </DetailRow>
     </>
   );
 }

@@ -6,8 +6,7 @@ import type { UseFormReturn } from "react-hook-form";
 import { AUDIENCE_CHOICES, parseRecipientList, type AudienceChoice, type AudienceFile, type ComposeDraft } from "@/lib/messages/compose-input";
 import { Table } from "../table";
 import { useExplainError, useFieldMessage } from "../use-messages";
-import { Alert } from "../ui";
-import { TextAreaField } from "./text-area-field";
+import { Alert, TextAreaField } from "../ui";
 import { uploadAudienceFile } from "./upload-audience-file";
 
 /** Refused rows listed on the page; the rest are counted (the file itself has them all). */

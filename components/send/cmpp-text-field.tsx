@@ -5,7 +5,7 @@ import type { UseFormRegisterReturn } from "react-hook-form";
 import { textAsSent } from "@/lib/messages/compose-input";
 import { measureCmppText } from "@/lib/messages/segment-count";
 import { MAX_TEXT_CHARACTERS, countCharacters } from "@/lib/messages/send-schema";
-import { TextAreaField } from "./text-area-field";
+import { TextAreaField } from "../ui";
 
 /**
  * The free text of a CMPP send, with what the carrier will count as the operator types: the text
