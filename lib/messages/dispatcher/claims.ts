@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { arrayParam } from "@/lib/db/array-literal";
 import { executeRows, type Db } from "@/lib/db/client";
 import { applyTransitions } from "../message-state";
 
@@ -93,7 +94,7 @@ export async function sendContents(db: Db, sendIds: readonly string[]): Promise<
   if (sendIds.length === 0) return new Map();
   const rows = await executeRows<{ id: string; content: Record<string, unknown> }>(
     db,
-    sql`select id::text as id, content from sends where id in (select value::uuid from json_array_elements_text(${JSON.stringify([...new Set(sendIds)])}::json))`,
+    sql`select id::text as id, content from sends where id = any(${arrayParam([...new Set(sendIds)], "uuid")})`,
   );
   return new Map(rows.map((r) => [r.id, r.content]));
 }
@@ -104,7 +105,7 @@ export async function channelVersions(db: Db, channelIds: readonly string[]): Pr
   const rows = await executeRows<{ id: string; updated_at: string | Date }>(
     db,
     sql`select id::text as id, updated_at from channels
-         where enabled and id in (select value::uuid from json_array_elements_text(${JSON.stringify(channelIds)}::json))`,
+         where enabled and id = any(${arrayParam(channelIds, "uuid")})`,
   );
   return new Map(rows.map((r) => [r.id, new Date(r.updated_at).toISOString()]));
 }

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { executeRows, type DatabaseHandle, type Db } from "@/lib/db/client";
+import { executeRows, type Db } from "@/lib/db/client";
 import { describeEachDb } from "@/lib/db/test-databases";
 import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { createChannel } from "@/lib/channels/channel-service";
@@ -10,7 +10,7 @@ import { startDispatcher, type Dispatcher } from "./dispatcher";
 import { announceQueued } from "./wake";
 import { applyReceipts } from "../receipts";
 import { sendCounters } from "../testing/fixtures";
-import { queueSend, waitFor } from "./testing/dispatch-fixtures";
+import { queueSend, testHandle, waitFor } from "./testing/dispatch-fixtures";
 
 const sealKey = crypto.randomBytes(32);
 
@@ -22,7 +22,6 @@ describeEachDb("dispatcher over a CMPP gateway", (t) => {
   let simulator: CmppSimulator;
   let dispatcher: Dispatcher | undefined;
   let channelId: string;
-  const handle = (): DatabaseHandle => ({ db: t.db, kind: t.kind, ping: async () => true, close: async () => {} });
 
   beforeAll(async () => {
     simulator = await startCmppSimulator({
@@ -40,7 +39,7 @@ describeEachDb("dispatcher over a CMPP gateway", (t) => {
       account: "900001", password: "secret88", accessNumber: "1065", connections: 2, tpsPerConnection: 10000,
     });
     [{ id: channelId }] = await executeRows<{ id: string }>(t.db, sql`select id::text as id from channels where channel_key = ${view.channelKey}`);
-    dispatcher = await startDispatcher({ handle: handle(), sealKey, kind: "web", pollMs: 100, deadlineEveryMs: 200, cmppLogger: silentLogger });
+    dispatcher = await startDispatcher({ handle: testHandle(t), sealKey, kind: "web", pollMs: 100, deadlineEveryMs: 200, cmppLogger: silentLogger });
   });
   afterAll(async () => {
     await dispatcher?.stop();
