@@ -14,11 +14,11 @@ const ITEMS = [
   { href: "/settings/audit-log", key: "auditLog", adminOnly: true },
 ] as const;
 
-export function ConsoleNav({ isAdmin }: { isAdmin: boolean }) {
+export function ConsoleNav({ id, className = "", isAdmin, onNavigate }: { id?: string; className?: string; isAdmin: boolean; onNavigate?: () => void }) {
   const t = useTranslations("nav");
   const pathname = usePathname();
   return (
-    <nav aria-label={t("main")} className="flex flex-col gap-1">
+    <nav id={id} aria-label={t("main")} className={`flex-col gap-1 ${className}`}>
       {ITEMS.filter((item) => isAdmin || !("adminOnly" in item)).map((item) => {
         const active = pathname === item.href || pathname.startsWith(item.href + "/");
         return (
@@ -26,7 +26,8 @@ export function ConsoleNav({ isAdmin }: { isAdmin: boolean }) {
             key={item.href}
             href={item.href}
             aria-current={active ? "page" : undefined}
-            className={`rounded-md px-3 py-2 text-sm font-medium ${active ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`}
+            onClick={onNavigate}
+            className={`rounded-md px-3 py-2 text-sm font-medium focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500 ${active ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`}
           >
             {t(item.key)}
           </Link>

@@ -1,4 +1,5 @@
 import { expect } from "@playwright/test";
+import { expectNoSeriousA11yViolations } from "./a11y";
 import { ADMIN, SANDBOX_APP, SANDBOX_URL, signIn, test } from "./fixtures";
 
 /**
@@ -16,11 +17,15 @@ const cmpp = { name: "Carrier gateway", password: "gw-s3cret-pw" };
 test("first-run setup creates the admin and signs in", async ({ page }) => {
   await page.goto("/");
   await expect(page).toHaveURL(/\/setup$/);
+  // The set-up page exists only until the first admin: its title and axe-core are checked here.
+  await expect(page).toHaveTitle("Set up the console · SMS Console");
+  await expectNoSeriousA11yViolations(page, "set-up, empty");
   await page.getByLabel("Admin email").fill(admin.email);
   await page.getByLabel("Password", { exact: true }).fill("short");
   await page.getByLabel("Repeat the password").fill("different");
   await page.getByRole("button", { name: "Create admin and sign in" }).click();
   await expect(page.getByText("The password needs at least 10 characters.")).toBeVisible();
+  await expectNoSeriousA11yViolations(page, "set-up with errors showing");
   await page.getByLabel("Password", { exact: true }).fill(admin.password);
   await page.getByLabel("Repeat the password").fill(admin.password);
   await page.getByRole("button", { name: "Create admin and sign in" }).click();

@@ -5,8 +5,11 @@ import { getSessionActor } from "@/lib/auth/session";
 import { getDb } from "@/lib/server/runtime";
 import { SignInForm } from "@/components/sign-in-form";
 import { signInAction } from "@/app/actions/sign-in";
+import { pageMetadata } from "@/lib/i18n/page-title";
 
 export const dynamic = "force-dynamic";
+
+export const generateMetadata = () => pageMetadata("auth.signInTitle");
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
   if ((await countOperators(await getDb())) === 0) redirect("/setup");

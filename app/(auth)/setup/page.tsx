@@ -4,10 +4,13 @@ import { countOperators } from "@/lib/auth/operators";
 import { getDb } from "@/lib/server/runtime";
 import { SetupForm } from "@/components/setup-form";
 import { setupFirstAdminAction } from "@/app/actions/setup-first-admin";
+import { pageMetadata } from "@/lib/i18n/page-title";
 
 export const dynamic = "force-dynamic";
 
 /** First run only: once any operator exists this page sends people to sign in. */
+export const generateMetadata = () => pageMetadata("auth.setupTitle");
+
 export default async function SetupPage() {
   if ((await countOperators(await getDb())) > 0) redirect("/login");
   const t = await getTranslations("auth");

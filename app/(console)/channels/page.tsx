@@ -5,6 +5,9 @@ import { requireSessionActor } from "@/lib/auth/session";
 import { channelContext, getRuntime } from "@/lib/server/runtime";
 import { ChannelList } from "@/components/channel-list";
 import { PageHeader } from "@/components/ui";
+import { pageMetadata } from "@/lib/i18n/page-title";
+
+export const generateMetadata = () => pageMetadata("channels.title");
 
 export default async function ChannelsPage() {
   const actor = await requireSessionActor();

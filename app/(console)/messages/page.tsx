@@ -4,6 +4,9 @@ import { hasRole } from "@/lib/auth/roles";
 import { requireSessionActor } from "@/lib/auth/session";
 import { SendList } from "@/components/messages/send-list";
 import { PageHeader } from "@/components/ui";
+import { pageMetadata } from "@/lib/i18n/page-title";
+
+export const generateMetadata = () => pageMetadata("messages.title");
 
 export default async function MessagesPage() {
   const actor = await requireSessionActor();

@@ -6,6 +6,9 @@ import { listChannels } from "@/lib/channels/channel-service";
 import { channelContext, getRuntime } from "@/lib/server/runtime";
 import { ComposeForm } from "@/components/send/compose-form";
 import { Alert, PageHeader } from "@/components/ui";
+import { pageMetadata } from "@/lib/i18n/page-title";
+
+export const generateMetadata = () => pageMetadata("send.title");
 
 export default async function SendPage() {
   const actor = await requireSessionActor();

@@ -5,6 +5,9 @@ import { ImportHistory } from "@/components/users/import-history";
 import { ImportPanel } from "@/components/users/import-panel";
 import { UserSearch } from "@/components/users/user-search";
 import { PageHeader } from "@/components/ui";
+import { pageMetadata } from "@/lib/i18n/page-title";
+
+export const generateMetadata = () => pageMetadata("users.title");
 
 export default async function UsersPage() {
   const actor = await requireSessionActor();

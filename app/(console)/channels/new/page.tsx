@@ -4,6 +4,9 @@ import { hasRole } from "@/lib/auth/roles";
 import { ChannelForm } from "@/components/channel-form";
 import { Forbidden } from "@/components/forbidden";
 import { Card, PageHeader } from "@/components/ui";
+import { pageMetadata } from "@/lib/i18n/page-title";
+
+export const generateMetadata = () => pageMetadata("channels.newTitle");
 
 export default async function NewChannelPage() {
   const actor = await requireSessionActor();

@@ -4,6 +4,9 @@ import { hasRole } from "@/lib/auth/roles";
 import { ApiKeysAdmin } from "@/components/api-keys-admin";
 import { Forbidden } from "@/components/forbidden";
 import { PageHeader } from "@/components/ui";
+import { pageMetadata } from "@/lib/i18n/page-title";
+
+export const generateMetadata = () => pageMetadata("apiKeys.title");
 
 export default async function Page() {
   const actor = await requireSessionActor();

@@ -5,6 +5,12 @@ import { getContactWithEffectiveNumbers } from "@/lib/contacts/contact-queries";
 import { getDb } from "@/lib/server/runtime";
 import { NotFoundError } from "@/lib/util/errors";
 import { Badge, Card, PageHeader } from "@/components/ui";
+import { pageMetadata } from "@/lib/i18n/page-title";
+
+export async function generateMetadata({ params }: { params: Promise<{ userid: string }> }) {
+  const { userid } = await params;
+  return pageMetadata("users.pageTitle", { userid });
+}
 
 export default async function UserPage({ params }: { params: Promise<{ userid: string }> }) {
   await requireSessionActor();
