@@ -10,6 +10,7 @@ import { durationInLargestUnit, utcOffsetLabel } from "@/lib/channels/setting-fo
 import { ChannelForm } from "./channel-form";
 import { ChannelFeedback } from "./channel-feedback";
 import { CopyButton } from "./copy-button";
+import { useFailure } from "./use-failure";
 import { useDateTime, useExplainError } from "./use-messages";
 import { Alert, Badge, Button, Card, DetailRow, PageHeader } from "./ui";
 
@@ -28,7 +29,7 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { failure, setFailure, alertRef } = useFailure();
   const key = ["channels", initial.channelKey];
   const { data: channel } = useQuery({
     queryKey: key,
@@ -117,14 +118,14 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
       />
       <div className="space-y-4">
         {justCreated ? <Alert tone="success">{t("channels.created")}</Alert> : null}
-        {failure ? <Alert>{failure}</Alert> : null}
+        {failure ? <Alert ref={alertRef}>{failure}</Alert> : null}
         {confirmingDelete ? (
           <div role="dialog" aria-modal="false" aria-labelledby="confirm-delete-title" className="rounded-lg border border-red-200 bg-red-50 p-4">
             <h2 id="confirm-delete-title" className="font-semibold text-red-900">
               {t("channels.confirmDeleteTitle", { name: channel.name })}
             </h2>
             <p className="mt-1 text-sm text-red-800">{t("channels.confirmDeleteText")}</p>
-            <div className="mt-3 flex gap-2">
+            <div className="mt-3 flex flex-wrap gap-2">
               <Button variant="danger" disabled={remove.isPending} onClick={() => remove.mutate()}>
                 {t("channels.confirmDelete")}
               </Button>
@@ -145,8 +146,8 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
         <Card title={t("channels.identity")}>
           <dl className="divide-y divide-slate-100">
             <DetailRow label={t("channels.channelKey")}>
-              <span className="inline-flex items-center gap-3">
-                <code className="rounded bg-slate-100 px-2 py-0.5 font-mono" data-testid="channel-key">
+              <span className="flex flex-wrap items-center gap-x-3 gap-y-1">
+                <code className="break-all rounded bg-slate-100 px-2 py-0.5 font-mono" data-testid="channel-key">
                   {channel.channelKey}
                 </code>
                 <CopyButton value={channel.channelKey} label={t("channels.copyKey")} />

@@ -4,7 +4,7 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
-import { useId, useState } from "react";
+import { useId } from "react";
 import { useForm, useWatch, type Control, type Resolver, type UseFormRegister } from "react-hook-form";
 import { ApiError, apiFetch } from "@/lib/api/client";
 import {
@@ -18,6 +18,10 @@ import {
 import type { ChannelView } from "@/lib/channels/channel-view";
 import { portNeedsApproval } from "@/lib/channels/port-policy";
 import { durationInLargestUnit, utcOffsetLabel } from "@/lib/channels/setting-format";
+import { Fold } from "./fold";
+import { ErrorSummary, useFormErrors } from "./form-errors";
+import { useSettledAnnouncement } from "./live-region";
+import { useFailure } from "./use-failure";
 import { useExplainError, useFieldMessage } from "./use-messages";
 import { Alert, Button, SelectField, TextField } from "./ui";
 
@@ -91,6 +95,9 @@ function initialValues(channel?: ChannelView): FormValues {
   };
 }
 
+/** Digits only, for the numeric fields (the schema refuses anything else); a hint for phone keyboards and autofill. */
+const DIGITS = { inputMode: "numeric", pattern: "[0-9]*" } as const;
+
 /** A whole number typed so far, or null while the field holds anything else. */
 function typedWholeNumber(value: string | undefined, signed = false): number | null {
   const text = (value ?? "").trim();
@@ -109,7 +116,7 @@ function ReportDeadlineField({ control, error, register }: {
   return (
     <TextField
       label={t("channels.fields.reportDeadlineSeconds")}
-      inputMode="numeric"
+      {...DIGITS}
       error={error}
       hint={
         <>
@@ -128,20 +135,26 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
   const router = useRouter();
   const queryClient = useQueryClient();
   const editing = Boolean(channel);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { failure, setFailure, alertRef } = useFailure();
   const explain = useExplainError();
   const form = useForm<FormValues>({
     resolver: zodResolver(editing ? channelUpdateSchema : channelCreateSchema) as unknown as Resolver<FormValues>,
     defaultValues: initialValues(channel),
     mode: "onTouched",
+    // useFormErrors moves the focus, opening the Advanced fold when the field is in it.
+    shouldFocusError: false,
   });
+  const { formRef, handleSubmit, showServerDetails, summary } = useFormErrors(form);
   const { errors, isSubmitting } = form.formState;
   const type = useWatch({ control: form.control, name: "type" });
-  const port = Number(useWatch({ control: form.control, name: "port" }));
+  const port = typedWholeNumber(useWatch({ control: form.control, name: "port" }));
   const portWarning =
-    type === "cmpp" && Number.isInteger(port) && port >= 1 && port <= 65535 && portNeedsApproval(port)
+    type === "cmpp" && port !== null && port >= 1 && port <= 65535 && portNeedsApproval(port)
       ? t("channels.portWarning", { port })
       : undefined;
+  // Said once the operator pauses typing or leaves the field, not at every digit.
+  const announcePortWarning = useSettledAnnouncement(portWarning);
+  const portField = form.register("port");
   const fieldMessage = useFieldMessage();
   const err = (field: keyof FormValues) => fieldMessage(errors[field]?.message);
   const secretHint = editing ? t("channels.secretKeepHint") : undefined;
@@ -162,31 +175,37 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
       router.push(`/channels/${saved.channelKey}?created=1`);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      for (const detail of error.details) {
-        if (detail.path in values) form.setError(detail.path as keyof FormValues, { message: detail.message });
-      }
+      showServerDetails(error.details);
       setFailure(explain(error));
     }
   }
 
   return (
-    <form noValidate onSubmit={form.handleSubmit(onSubmit)} className="space-y-6" aria-label={t(editing ? "channels.editTitle" : "channels.newTitle")}>
-      {failure ? <Alert>{failure}</Alert> : null}
+    <form
+      ref={formRef}
+      noValidate
+      onSubmit={handleSubmit(onSubmit)}
+      className="space-y-6"
+      aria-label={t(editing ? "channels.editTitle" : "channels.newTitle")}
+    >
+      {failure ? <Alert ref={alertRef}>{failure}</Alert> : null}
+      <ErrorSummary summary={summary} />
 
       {!editing ? (
         <fieldset className="space-y-2">
           <legend className="text-sm font-medium text-slate-700">{t("channels.type")}</legend>
-          <div className="flex gap-3">
+          <div className="flex flex-col gap-3 sm:flex-row">
             {(["jsms", "cmpp"] as const).map((option) => (
               <label
                 key={option}
-                className={`flex flex-1 cursor-pointer flex-col rounded-lg border p-4 ${type === option ? "border-brand-500 bg-brand-50" : "border-slate-200 bg-white"}`}
+                // The card shows the focus ring of the radio in it (arrow keys move between the two, as native radios do).
+                className={`flex flex-1 cursor-pointer flex-col rounded-lg border p-4 has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-500 has-[:focus-visible]:ring-offset-2 ${type === option ? "border-brand-500 bg-brand-50" : "border-slate-200 bg-white"}`}
               >
                 <span className="flex items-center gap-2 text-sm font-medium">
-                  <input type="radio" value={option} {...form.register("type")} />
+                  <input type="radio" value={option} className="focus:outline-none" {...form.register("type")} />
                   {t(`channels.types.${option}`)}
                 </span>
-                <span className="mt-1 text-xs text-slate-500">{t(`channels.typeHelp.${option}`)}</span>
+                <span className="mt-1 text-xs text-slate-600">{t(`channels.typeHelp.${option}`)}</span>
               </label>
             ))}
           </div>
@@ -216,12 +235,11 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
             error={err("masterSecret")}
             {...form.register("masterSecret")}
           />
-          <details className="rounded-lg border border-slate-200 bg-slate-50 p-4">
-            <summary className="cursor-pointer text-sm font-medium text-slate-700">{t("channels.advanced")}</summary>
+          <Fold title={t("channels.advanced")}>
             <div className="mt-4 grid gap-4 sm:grid-cols-2">
               <ReportDeadlineField control={form.control} error={err("reportDeadlineSeconds")} register={form.register} />
             </div>
-          </details>
+          </Fold>
         </div>
       ) : (
         <div className="space-y-4">
@@ -235,7 +253,17 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
           </SelectField>
           <div className="grid gap-4 sm:grid-cols-[2fr_1fr]">
             <TextField label={t("channels.fields.host")} placeholder="10.0.0.1" error={err("host")} {...form.register("host")} />
-            <TextField label={t("channels.fields.port")} inputMode="numeric" error={err("port")} warning={portWarning} {...form.register("port")} />
+            <TextField
+              label={t("channels.fields.port")}
+              {...DIGITS}
+              error={err("port")}
+              warning={portWarning}
+              {...portField}
+              onBlur={(event) => {
+                announcePortWarning();
+                return portField.onBlur(event);
+              }}
+            />
           </div>
           <div className="grid gap-4 sm:grid-cols-2">
             <TextField label={t("channels.fields.account")} autoComplete="off" hint={t("channels.accountHint")} error={err("account")} {...form.register("account")} />
@@ -250,17 +278,16 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
             />
           </div>
           <div className="grid gap-4 sm:grid-cols-2">
-            <TextField label={t("channels.fields.accessNumber")} inputMode="numeric" error={err("accessNumber")} {...form.register("accessNumber")} />
+            <TextField label={t("channels.fields.accessNumber")} {...DIGITS} error={err("accessNumber")} {...form.register("accessNumber")} />
             <TextField
               label={t("channels.fields.connections")}
-              inputMode="numeric"
+              {...DIGITS}
               hint={t("channels.connectionsHint")}
               error={err("connections")}
               {...form.register("connections")}
             />
           </div>
-          <details className="rounded-lg border border-slate-200 bg-slate-50 p-4">
-            <summary className="cursor-pointer text-sm font-medium text-slate-700">{t("channels.advanced")}</summary>
+          <Fold title={t("channels.advanced")}>
             <div className="mt-4 grid gap-4 sm:grid-cols-3">
               <SelectField label={t("channels.fields.version")} error={err("version")} {...form.register("version")}>
                 {CMPP_VERSIONS.map((v) => (
@@ -272,7 +299,7 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
               <TextField label={t("channels.fields.serviceId")} error={err("serviceId")} {...form.register("serviceId")} />
               <TextField
                 label={t("channels.fields.tpsPerConnection")}
-                inputMode="numeric"
+                {...DIGITS}
                 error={err("tpsPerConnection")}
                 {...form.register("tpsPerConnection")}
               />
@@ -288,7 +315,9 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
               <ReportDeadlineField control={form.control} error={err("reportDeadlineSeconds")} register={form.register} />
               <TextField
                 label={t("channels.fields.timestampUtcOffsetMinutes")}
+                // Text, not numeric: phone number pads have no minus sign.
                 inputMode="text"
+                pattern="-?[0-9]*"
                 hint={
                   <>
                     {t("channels.timestampOffsetHint")}
@@ -303,23 +332,25 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
                   <input
                     id={resubmitId}
                     type="checkbox"
-                    aria-describedby={`${resubmitId}-hint`}
+                    aria-describedby={errors.resubmitUncertain ? `${resubmitId}-error ${resubmitId}-hint` : `${resubmitId}-hint`}
                     aria-invalid={Boolean(errors.resubmitUncertain)}
                     {...form.register("resubmitUncertain")}
                   />
                   {t("channels.fields.resubmitUncertain")}
                 </label>
-                {errors.resubmitUncertain ? <p className="text-sm text-red-700">{err("resubmitUncertain")}</p> : null}
                 <p id={`${resubmitId}-hint`} className="text-xs text-slate-500">
                   {t("channels.resubmitUncertainHint")}
                 </p>
+                <p id={`${resubmitId}-error`} className="min-h-5 text-sm text-red-700">
+                  {err("resubmitUncertain")}
+                </p>
               </div>
             </div>
-          </details>
+          </Fold>
         </div>
       )}
 
-      <div className="flex gap-3">
+      <div className="flex flex-wrap gap-3">
         <Button type="submit" disabled={isSubmitting}>
           {isSubmitting ? t("common.saving") : editing ? t("common.save") : t("channels.create")}
         </Button>

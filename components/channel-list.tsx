@@ -27,7 +27,7 @@ export function ChannelList({ initial }: { initial: ChannelView[] }) {
         {data.map((channel) => (
           <tr key={channel.channelKey} className="hover:bg-slate-50">
             <td className="font-medium">
-              <Link className="text-brand-700 hover:underline" href={`/channels/${channel.channelKey}`}>
+              <Link className="text-brand-700 underline decoration-brand-500/40 underline-offset-2 hover:decoration-brand-700" href={`/channels/${channel.channelKey}`}>
                 {channel.name}
               </Link>
               {channel.warnings.length > 0 ? (

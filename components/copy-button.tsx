@@ -2,11 +2,13 @@
 
 import { useTranslations } from "next-intl";
 import { useState } from "react";
+import { useAnnounce } from "./live-region";
 
-/** Copies a value; the label says what is copied, and a status line confirms it. */
+/** Copies a value; the label says what is copied, and "Copied" shows beside it and is said in the page's status region. */
 export function CopyButton({ value, label }: { value: string; label: string }) {
   const t = useTranslations("common");
   const [copied, setCopied] = useState(false);
+  const announce = useAnnounce();
   return (
     <span className="inline-flex items-center gap-2">
       <button
@@ -26,12 +28,13 @@ export function CopyButton({ value, label }: { value: string; label: string }) {
             area.remove();
           }
           setCopied(true);
+          announce(t("copied"));
           setTimeout(() => setCopied(false), 2000);
         }}
       >
         {t("copy")}
       </button>
-      <span role="status" className="text-xs text-emerald-700">
+      <span className="text-xs text-emerald-700">
         {copied ? t("copied") : ""}
       </span>
     </span>

@@ -3,13 +3,14 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
-import { useState } from "react";
 import { useForm, type Resolver } from "react-hook-form";
 import { ApiError, apiFetch } from "@/lib/api/client";
 import { operatorCreateSchema, type OperatorCreateInput } from "@/lib/auth/operator-schema";
 import type { OperatorView } from "@/lib/auth/operators";
 import { ROLES } from "@/lib/auth/roles";
+import { ErrorSummary, useFormErrors } from "./form-errors";
 import { Table } from "./table";
+import { useFailure } from "./use-failure";
 import { useDateTime, useExplainError, useFieldMessage } from "./use-messages";
 import { Alert, Badge, Button, Card, SelectField, TextField } from "./ui";
 
@@ -23,7 +24,7 @@ export function OperatorsAdmin({ currentOperatorId }: { currentOperatorId: strin
   const when = useDateTime();
   const explain = useExplainError();
   const queryClient = useQueryClient();
-  const [failure, setFailure] = useState<string | null>(null);
+  const { failure, setFailure, alertRef } = useFailure();
   const operators = useQuery({
     queryKey: ["operators"],
     queryFn: () => apiFetch<{ items: OperatorView[] }>("/api/v1/operators").then((r) => r.items),
@@ -40,13 +41,16 @@ export function OperatorsAdmin({ currentOperatorId }: { currentOperatorId: strin
   const form = useForm<OperatorCreateInput>({
     resolver: zodResolver(operatorCreateSchema) as unknown as Resolver<OperatorCreateInput>,
     defaultValues: { email: "", name: "", password: "", role: "operator" },
+    // useFormErrors moves the focus to the first field with a problem.
+    shouldFocusError: false,
   });
+  const { formRef, handleSubmit, showServerDetails, summary } = useFormErrors(form);
   const errors = form.formState.errors;
   const msg = useFieldMessage();
 
   return (
     <div className="space-y-6">
-      {failure ? <Alert>{failure}</Alert> : null}
+      {failure ? <Alert ref={alertRef}>{failure}</Alert> : null}
       <Card title={t("operators.listTitle")}>
         <Table headers={[t("operators.email"), t("operators.role"), t("operators.status"), t("operators.lastLogin"), { label: t("common.actions"), srOnly: true }]}>
           {(operators.data ?? []).map((op) => (
@@ -94,23 +98,25 @@ export function OperatorsAdmin({ currentOperatorId }: { currentOperatorId: strin
       </Card>
       <Card title={t("operators.addTitle")}>
         <form
+          ref={formRef}
           noValidate
           aria-label={t("operators.addTitle")}
           className="grid gap-4 sm:grid-cols-2"
-          onSubmit={form.handleSubmit(async (values) => {
+          onSubmit={handleSubmit(async (values) => {
             try {
               await apiFetch("/api/v1/operators", { method: "POST", body: values });
               form.reset();
               setFailure(null);
               await queryClient.invalidateQueries({ queryKey: ["operators"] });
             } catch (error) {
-              if (error instanceof ApiError) {
-                for (const d of error.details) form.setError(d.path as keyof OperatorCreateInput, { message: d.message });
-              }
+              if (error instanceof ApiError) showServerDetails(error.details);
               setFailure(explain(error));
             }
           })}
         >
+          <div className="empty:hidden sm:col-span-2">
+            <ErrorSummary summary={summary} headingLevel={3} />
+          </div>
           <TextField label={t("operators.email")} type="email" error={msg(errors.email?.message)} {...form.register("email")} />
           <TextField label={t("operators.name")} error={msg(errors.name?.message)} {...form.register("name")} />
           <TextField

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
+import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, Ref, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
 import { forwardRef, useId } from "react";
 
 /** Small building blocks. Every control has a visible label, so it has an accessible name. */
@@ -51,13 +51,9 @@ function FieldShell({ label, error, hint, warning, below, children }: FieldShell
         {label}
       </label>
       {children({ id, describedBy, invalid: Boolean(error) })}
-      {error ? (
-        <p id={errorId} className="text-sm text-red-700">
-          {error}
-        </p>
-      ) : null}
+      {/* No live role: a warning that follows the typing is announced once the operator pauses (useSettledAnnouncement). */}
       {warning ? (
-        <p id={warningId} role="status" className="rounded bg-amber-50 px-2 py-1 text-sm text-amber-800">
+        <p id={warningId} className="rounded bg-amber-50 px-2 py-1 text-sm text-amber-800">
           {warning}
         </p>
       ) : null}
@@ -67,6 +63,10 @@ function FieldShell({ label, error, hint, warning, below, children }: FieldShell
           {hint}
         </p>
       ) : null}
+      {/* Always there, one line high: an error appearing on blur must not push the button below from under the pointer. */}
+      <p id={`${id}-error`} className="min-h-5 text-sm text-red-700">
+        {error}
+      </p>
     </div>
   );
 }
@@ -114,9 +114,10 @@ export const TextAreaField = forwardRef<HTMLTextAreaElement, TextAreaFieldProps>
 /** One label and value of a detail page's definition list (`<dl>`). */
 export function DetailRow({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <div className="grid grid-cols-3 gap-4 py-2">
+    // Label above value on a phone; a long unbroken value (a key, a URL, an id) wraps rather than widening the page.
+    <div className="grid gap-1 py-2 sm:grid-cols-3 sm:gap-4">
       <dt className="text-sm text-slate-500">{label}</dt>
-      <dd className="col-span-2 text-sm text-slate-900">{children}</dd>
+      <dd className="min-w-0 text-sm text-slate-900 wrap-anywhere sm:col-span-2">{children}</dd>
     </div>
   );
 }
@@ -138,16 +139,31 @@ export const SelectField = forwardRef<HTMLSelectElement, SelectFieldProps>(funct
   );
 });
 
-export function Alert({ children, tone = "error" }: { children: ReactNode; tone?: "error" | "warning" | "success" | "info" }) {
+export function Alert({
+  children,
+  tone = "error",
+  ref,
+}: {
+  children: ReactNode;
+  tone?: "error" | "warning" | "success" | "info";
+  /** An error Alert can take the focus (useFailure moves it there), so it is read and seen at once. */
+  ref?: Ref<HTMLDivElement>;
+}) {
   const tones = {
     error: "border-red-200 bg-red-50 text-red-800",
     warning: "border-amber-200 bg-amber-50 text-amber-900",
     success: "border-emerald-200 bg-emerald-50 text-emerald-800",
     info: "border-sky-200 bg-sky-50 text-sky-900",
   };
-  // Errors interrupt (alert); the rest are polite announcements (status).
+  // Errors interrupt (alert); a warning or success reports what just happened (status); help text is no news (no live role).
+  const role = tone === "error" ? "alert" : tone === "info" ? undefined : "status";
   return (
-    <div role={tone === "error" ? "alert" : "status"} className={`rounded-md border px-4 py-3 text-sm ${tones[tone]}`}>
+    <div
+      ref={ref}
+      role={role}
+      tabIndex={tone === "error" ? -1 : undefined}
+      className={`rounded-md border px-4 py-3 text-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500 ${tones[tone]}`}
+    >
       {children}
     </div>
   );
@@ -157,12 +173,12 @@ export function Card({ title, children, actions }: { title?: string; children: R
   return (
     <section className="rounded-lg border border-slate-200 bg-white shadow-sm" aria-label={title}>
       {title ? (
-        <header className="flex items-center justify-between border-b border-slate-100 px-5 py-3">
-          <h2 className="text-base font-semibold text-slate-800">{title}</h2>
+        <header className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-4 py-3 sm:px-5">
+          <h2 className="min-w-0 text-base font-semibold text-slate-800 wrap-anywhere">{title}</h2>
           {actions}
         </header>
       ) : null}
-      <div className="px-5 py-4">{children}</div>
+      <div className="px-4 py-4 sm:px-5">{children}</div>
     </section>
   );
 }
@@ -181,16 +197,16 @@ export function PageHeader({
 }) {
   return (
     <div className="mb-6 flex flex-wrap items-start justify-between gap-4">
-      <div>
+      <div className="min-w-0">
         {back ? (
           <Link href={back.href} className="mb-1 inline-block text-sm text-brand-700 hover:underline">
             ← {back.label}
           </Link>
         ) : null}
-        <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
+        <h1 className="text-2xl font-semibold tracking-tight text-slate-900 wrap-anywhere">{title}</h1>
         {description ? <p className="mt-1 max-w-3xl text-sm text-slate-600">{description}</p> : null}
       </div>
-      {actions ? <div className="flex gap-2">{actions}</div> : null}
+      {actions ? <div className="flex flex-wrap gap-2">{actions}</div> : null}
     </div>
   );
 }

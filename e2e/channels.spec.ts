@@ -24,7 +24,8 @@ test("first-run setup creates the admin and signs in", async ({ page }) => {
   await page.getByLabel("Password", { exact: true }).fill("short");
   await page.getByLabel("Repeat the password").fill("different");
   await page.getByRole("button", { name: "Create admin and sign in" }).click();
-  await expect(page.getByText("The password needs at least 10 characters.")).toBeVisible();
+  // Exact: the error summary repeats each message in its link ("Password: …"); this is the line under the field.
+  await expect(page.getByText("The password needs at least 10 characters.", { exact: true })).toBeVisible();
   await expectNoSeriousA11yViolations(page, "set-up with errors showing");
   await page.getByLabel("Password", { exact: true }).fill(admin.password);
   await page.getByLabel("Repeat the password").fill(admin.password);
@@ -51,7 +52,7 @@ test("an admin creates a JSMS channel and gets its key and callback URL", async 
   await page.getByLabel("AppKey").fill("not-a-key");
   await page.getByLabel("MasterSecret").fill(jsms.masterSecret);
   await page.getByRole("button", { name: "Create channel" }).click();
-  await expect(page.getByText("The AppKey is 24 hexadecimal characters (0–9, a–f).")).toBeVisible();
+  await expect(page.getByText("The AppKey is 24 hexadecimal characters (0–9, a–f).", { exact: true })).toBeVisible();
   await page.getByLabel("AppKey").fill(jsms.appKey);
   await page.getByRole("button", { name: "Create channel" }).click();
 
@@ -114,17 +115,17 @@ test("a CMPP channel on port 7890 is accepted with the port warning", async ({ p
   await page.getByLabel("Access number").fill("1065abc");
   await page.getByLabel("Number of connections").fill("65");
   await page.getByRole("button", { name: "Create channel" }).click();
-  await expect(page.getByText("This is not an IP address or host name.")).toBeVisible();
-  await expect(page.getByText("The port must be a whole number from 1 to 65535.")).toBeVisible();
-  await expect(page.getByText("The access number is 1 to 21 digits.")).toBeVisible();
-  await expect(page.getByText("The number of connections must be a whole number from 1 to 64.")).toBeVisible();
+  await expect(page.getByText("This is not an IP address or host name.", { exact: true })).toBeVisible();
+  await expect(page.getByText("The port must be a whole number from 1 to 65535.", { exact: true })).toBeVisible();
+  await expect(page.getByText("The access number is 1 to 21 digits.", { exact: true })).toBeVisible();
+  await expect(page.getByText("The number of connections must be a whole number from 1 to 64.", { exact: true })).toBeVisible();
 
   await page.getByLabel("Gateway IP").fill("127.0.0.1");
   await page.getByLabel("Gateway port").fill("443");
   await expect(page.getByText(/Port \d+ is not 80, 443, 25 or 465/)).toHaveCount(0);
   await page.getByLabel("Gateway port").fill("7890");
-  // The warning shows live, before saving.
-  await expect(page.getByText("Port 7890 is not 80, 443, 25 or 465")).toBeVisible();
+  // The warning shows live, before saving (under the field; the page's status region says it too, after a pause).
+  await expect(page.getByRole("form", { name: "New channel" }).getByText("Port 7890 is not 80, 443, 25 or 465")).toBeVisible();
   await page.getByLabel("Access number").fill("10657123");
   await page.getByLabel("Number of connections").fill("4");
   await page.getByText("Advanced").click();
@@ -233,7 +234,7 @@ test("the language switch turns the console into Simplified Chinese and back", a
   await expect(page.getByRole("link", { name: "新建通道" })).toBeVisible();
   await page.getByRole("link", { name: "新建通道" }).click();
   await page.getByRole("button", { name: "创建通道" }).click();
-  await expect(page.getByText("请输入名称。")).toBeVisible();
+  await expect(page.getByText("请输入名称。", { exact: true })).toBeVisible();
   await page.getByLabel("语言").selectOption("en");
   await expect(page.getByRole("heading", { name: "New channel" })).toBeVisible();
 });

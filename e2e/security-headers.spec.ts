@@ -101,7 +101,7 @@ test("sign-in, the channel form, the users import and every console page work un
   await page.getByLabel("AppKey").fill("not-a-key");
   await page.getByLabel("MasterSecret").fill(SANDBOX_APP.masterSecret);
   await page.getByRole("button", { name: "Create channel" }).click();
-  await expect(page.getByText("The AppKey is 24 hexadecimal characters (0–9, a–f).")).toBeVisible();
+  await expect(page.getByText("The AppKey is 24 hexadecimal characters (0–9, a–f).", { exact: true })).toBeVisible();
   await page.getByLabel("AppKey").fill(SANDBOX_APP.appKey);
   await page.getByRole("button", { name: "Create channel" }).click();
   await expect(page.getByRole("heading", { name })).toBeVisible();

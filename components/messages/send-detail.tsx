@@ -99,7 +99,7 @@ export function SendDetail({ sendId, canOperate }: { sendId: string; canOperate:
               {t("confirmCancelTitle")}
             </h2>
             <p className="mt-1 text-sm text-red-800">{t("confirmCancelText")}</p>
-            <div className="mt-3 flex gap-2">
+            <div className="mt-3 flex flex-wrap gap-2">
               <Button variant="danger" disabled={action.isPending} onClick={() => action.mutate("cancel")}>
                 {t("confirmCancel")}
               </Button>

@@ -5,6 +5,7 @@ import type { UseFormRegisterReturn } from "react-hook-form";
 import { textAsSent } from "@/lib/messages/compose-input";
 import { measureCmppText } from "@/lib/messages/segment-count";
 import { MAX_TEXT_CHARACTERS, countCharacters } from "@/lib/messages/send-schema";
+import { useSettledAnnouncement } from "../live-region";
 import { TextAreaField } from "../ui";
 
 /**
@@ -29,6 +30,21 @@ export function CmppTextField({
   const length = measureCmppText(sent);
   const signed = sent !== text;
   const overLimit = countCharacters(text) > MAX_TEXT_CHARACTERS;
+  const lengthText = [
+    t("lengthText", {
+      characters: format.number(length.characters),
+      encoding: length.encoding,
+      segments: length.segments,
+      perSegment: format.number(length.unitsPerSegment),
+    }),
+    length.encoding === "UCS2" && length.units !== length.characters ? t("unitsNote", { units: format.number(length.units) }) : "",
+    overLimit ? t("tooLongNote", { max: format.number(MAX_TEXT_CHARACTERS) }) : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
+  // Not a live region of its own (that spoke at every keystroke): the page's region says the length once
+  // the operator pauses or leaves the field, and only when what it costs changed (encoding, SMS count, the limit).
+  const announceLength = useSettledAnnouncement(text.trim() === "" ? undefined : lengthText, `${length.encoding}·${length.segments}·${overLimit}`);
   return (
     <div className="space-y-3">
       <TextAreaField
@@ -42,18 +58,16 @@ export function CmppTextField({
           </>
         }
         below={
-          <output aria-label={t("lengthLabel")} aria-live="polite" className={`block text-sm ${overLimit ? "text-red-700" : "text-slate-600"}`}>
-            {t("lengthText", {
-              characters: format.number(length.characters),
-              encoding: length.encoding,
-              segments: length.segments,
-              perSegment: format.number(length.unitsPerSegment),
-            })}
-            {length.encoding === "UCS2" && length.units !== length.characters ? ` ${t("unitsNote", { units: format.number(length.units) })}` : ""}
-            {overLimit ? ` ${t("tooLongNote", { max: format.number(MAX_TEXT_CHARACTERS) })}` : ""}
-          </output>
+          <p className={`text-sm ${overLimit ? "text-red-700" : "text-slate-600"}`}>
+            <span className="sr-only">{t("lengthLabel")} </span>
+            {lengthText}
+          </p>
         }
         {...registration}
+        onBlur={(event) => {
+          announceLength();
+          return registration.onBlur(event);
+        }}
       />
       {text.trim() !== "" ? (
         <figure className="rounded-md border border-slate-200 bg-slate-50 p-3">

@@ -20,7 +20,9 @@ import {
   type IdempotencyKeeper,
   type SendRequestBody,
 } from "@/lib/messages/compose-input";
+import { ErrorSummary, useFormErrors } from "../form-errors";
 import type { PreviewResult, SendCreated } from "../messages/api-types";
+import { useFailure } from "../use-failure";
 import { useExplainError, useFieldMessage } from "../use-messages";
 import { Alert, Button, Card, SelectField } from "../ui";
 import { AudienceFields } from "./audience-fields";
@@ -74,7 +76,10 @@ export function ComposeForm({ initialChannels }: { initialChannels: ChannelView[
     // Errors show once Preview is pressed: one appearing on blur would shift the buttons under the pointer.
     mode: "onSubmit",
     reValidateMode: "onChange",
+    // useFormErrors moves the focus to the first field with a problem.
+    shouldFocusError: false,
   });
+  const { formRef, handleSubmit, showServerDetails, summary } = useFormErrors(form);
   const [channelKey, text, templateId, signId, params, audience, userids, phones, file] = useWatch({ control: form.control, name: WATCHED });
   const draft: ComposeDraft = { channelKey, text, templateId, signId, params, audience, userids, phones, file };
   const channel = byKey(channelKey);
@@ -85,7 +90,7 @@ export function ComposeForm({ initialChannels }: { initialChannels: ChannelView[
   const [previewing, setPreviewing] = useState(false);
   const [sending, setSending] = useState(false);
   // Details the form has no field for (a parameter's name too long, say) are listed under the message.
-  const [failure, setFailure] = useState<{ message: string; details: string[] } | null>(null);
+  const { failure, setFailure, alertRef } = useFailure<{ message: string; details: string[] }>();
   const keeper = useRef<IdempotencyKeeper | null>(null);
   // Set at once, unlike `sending`, so a second click in the same frame finds it.
   const inFlight = useRef(false);
@@ -95,12 +100,7 @@ export function ComposeForm({ initialChannels }: { initialChannels: ChannelView[
       setFailure({ message: t("networkFailure"), details: [] });
       return;
     }
-    const unplaced: string[] = [];
-    for (const detail of error.details) {
-      const field = FIELD_OF_PATH[detail.path];
-      if (field) form.setError(field, { message: detail.message });
-      else unplaced.push(`${detail.path}: ${message(detail.message)}`);
-    }
+    const unplaced = showServerDetails(error.details, (path) => FIELD_OF_PATH[path]).map((d) => `${d.path}: ${message(d.message)}`);
     setFailure({ message: t.has(`apiErrors.${error.code}`) ? t(`apiErrors.${error.code}`) : explain(error), details: unplaced });
   }
 
@@ -157,9 +157,9 @@ export function ComposeForm({ initialChannels }: { initialChannels: ChannelView[
   return (
     <div className="space-y-6">
       <Card>
-        <form noValidate onSubmit={form.handleSubmit(onPreview)} className="space-y-6" aria-label={t("formLabel")}>
+        <form ref={formRef} noValidate onSubmit={handleSubmit(onPreview)} className="space-y-6" aria-label={t("formLabel")}>
           {failure ? (
-            <Alert>
+            <Alert ref={alertRef}>
               {failure.message}
               {failure.details.length > 0 ? (
                 <ul className="mt-1 list-disc pl-5">
@@ -170,6 +170,7 @@ export function ComposeForm({ initialChannels }: { initialChannels: ChannelView[
               ) : null}
             </Alert>
           ) : null}
+          <ErrorSummary summary={summary} />
           <SelectField label={t("channel")} error={message(errors.channelKey?.message)} {...form.register("channelKey")}>
             {enabled.length > 1 ? <option value="">{t("chooseChannel")}</option> : null}
             {enabled.map((c) => (

@@ -18,6 +18,7 @@ export function TemplateFields({ form }: { form: UseFormReturn<ComposeDraft> }) 
         <TextField
           label={t("templateId")}
           inputMode="numeric"
+          pattern="[0-9]*"
           autoComplete="off"
           hint={t("templateIdHint")}
           error={message(errors.templateId?.message)}
@@ -26,6 +27,7 @@ export function TemplateFields({ form }: { form: UseFormReturn<ComposeDraft> }) 
         <TextField
           label={t("signId")}
           inputMode="numeric"
+          pattern="[0-9]*"
           autoComplete="off"
           hint={t("signIdHint")}
           error={message(errors.signId?.message)}

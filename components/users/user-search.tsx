@@ -26,17 +26,20 @@ export function UserSearch() {
     <Card title={t("searchTitle")}>
       <form
         role="search"
-        className="mb-4 flex items-end gap-2"
+        className="mb-4 flex flex-col gap-2 sm:flex-row sm:items-start"
         onSubmit={(e) => {
           e.preventDefault();
           setQ(draft.trim());
           pages.reset();
         }}
       >
-        <div className="flex-1">
+        <div className="sm:flex-1">
           <TextField label={t("searchLabel")} value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="zhangsan / 138…" />
         </div>
-        <Button type="submit">{t("search")}</Button>
+        {/* Level with the input: below the label (1.5rem), above the field's reserved error line. */}
+        <Button type="submit" className="sm:mt-6">
+          {t("search")}
+        </Button>
       </form>
       {result.data && result.data.items.length > 0 ? (
         <Table caption={t("searchTitle")} headers={["userid", t("bindings")]}>

@@ -99,9 +99,13 @@ describe("channel schema: send settings", () => {
     expect(refused({ ...cmpp, reportDeadlineSeconds: 1 })).toEqual({});
     expect(refused({ ...cmpp, reportDeadlineSeconds: REPORT_DEADLINE_MAX_SECONDS })).toEqual({});
     expect(REPORT_DEADLINE_MAX_SECONDS).toBe(30 * 24 * 3600);
-    for (const bad of [0, -1, REPORT_DEADLINE_MAX_SECONDS + 1, 1.5, "", "1e3", "0x10", "12.0", "72h", true, null]) {
+    for (const bad of [0, -1, REPORT_DEADLINE_MAX_SECONDS + 1, 1.5, "", "0", String(REPORT_DEADLINE_MAX_SECONDS + 1), true, null]) {
       expect(refused({ ...cmpp, reportDeadlineSeconds: bad }), String(bad)).toEqual({ reportDeadlineSeconds: "errors.report_deadline_range" });
       expect(refused({ ...jsms, reportDeadlineSeconds: bad }), String(bad)).toEqual({ reportDeadlineSeconds: "errors.report_deadline_range" });
+    }
+    for (const bad of ["1e3", "0x10", "12.0", "72h", "-1", "36 00"]) {
+      expect(refused({ ...cmpp, reportDeadlineSeconds: bad }), bad).toEqual({ reportDeadlineSeconds: "errors.digits_only" });
+      expect(refused({ ...jsms, reportDeadlineSeconds: bad }), bad).toEqual({ reportDeadlineSeconds: "errors.digits_only" });
     }
   });
 
@@ -109,10 +113,13 @@ describe("channel schema: send settings", () => {
     for (const ok of [-720, 0, 330, 480, 840, "-720", "0"]) {
       expect(refused({ ...cmpp, timestampUtcOffsetMinutes: ok }), String(ok)).toEqual({});
     }
-    for (const bad of [-721, 841, 480.5, "+480", "8h", "", "--1", false]) {
+    for (const bad of [-721, 841, 480.5, "-721", "", false]) {
       expect(refused({ ...cmpp, timestampUtcOffsetMinutes: bad }), String(bad)).toEqual({
         timestampUtcOffsetMinutes: "errors.utc_offset_range",
       });
+    }
+    for (const bad of ["+480", "8h", "--1", "-", "4 80", "480.0", "- 180"]) {
+      expect(refused({ ...cmpp, timestampUtcOffsetMinutes: bad }), bad).toEqual({ timestampUtcOffsetMinutes: "errors.digits_only_signed" });
     }
   });
 
@@ -124,19 +131,49 @@ describe("channel schema: send settings", () => {
 });
 
 describe("channel schema: other numeric fields take digits only", () => {
-  it("refuses what Number() would quietly read", () => {
-    for (const bad of ["1e3", "0x50", " ", "", true, "443.0"]) {
+  it.each(["1e3", "0x50", "8 0", "8.0", "443.0", "+80", "-80", "80px", "８０"])("refuses the port %j, which Number() would read or a user might mean", (bad) => {
+    expect(refused({ ...cmpp, port: bad })).toEqual({ port: "errors.digits_only" });
+  });
+
+  it("refuses what is no number at all, or out of range, with the range", () => {
+    for (const bad of [" ", "", true, null, 0, 65536, "0", "65536", 80.5, Number.NaN]) {
       expect(refused({ ...cmpp, port: bad }), String(bad)).toEqual({ port: "errors.port_range" });
     }
     expect(refused({ ...cmpp, connections: true })).toEqual({ connections: "errors.connections_range" });
-    expect(refused({ ...cmpp, tpsPerConnection: "1e2" })).toEqual({ tpsPerConnection: "errors.tps_range" });
+    expect(refused({ ...cmpp, connections: "65" })).toEqual({ connections: "errors.connections_range" });
   });
 
-  it("still reads the digit strings a form sends", () => {
+  it("refuses non-digit strings for connections and messages per second as well", () => {
+    expect(refused({ ...cmpp, connections: "1e1" })).toEqual({ connections: "errors.digits_only" });
+    expect(refused({ ...cmpp, connections: "2.0" })).toEqual({ connections: "errors.digits_only" });
+    expect(refused({ ...cmpp, tpsPerConnection: "1e3" })).toEqual({ tpsPerConnection: "errors.digits_only" });
+    expect(refused({ ...cmpp, tpsPerConnection: "0x64" })).toEqual({ tpsPerConnection: "errors.digits_only" });
+  });
+
+  it("takes the access number as digits only", () => {
+    for (const bad of ["1065 712", "1065e3", "+1065712", "1065.7"]) {
+      expect(refused({ ...cmpp, accessNumber: bad }), bad).toEqual({ accessNumber: "errors.access_number_format" });
+    }
+    expect(parsed({ ...cmpp, accessNumber: " 1065712345 " }).accessNumber).toBe("1065712345");
+  });
+
+  it("still reads the digit strings a form sends, spaces around them trimmed", () => {
     expect(parsed({ ...cmpp, port: " 443 ", connections: "2", tpsPerConnection: "50" })).toMatchObject({
       port: 443,
       connections: 2,
       tpsPerConnection: 50,
     });
+  });
+
+  it("keeps taking JSON numbers from the REST API", () => {
+    expect(parsed({ ...cmpp, port: 80, connections: 64, tpsPerConnection: 10000, reportDeadlineSeconds: 1, timestampUtcOffsetMinutes: -720 })).toMatchObject({
+      port: 80,
+      connections: 64,
+      tpsPerConnection: 10000,
+      reportDeadlineSeconds: 1,
+      timestampUtcOffsetMinutes: -720,
+    });
+    // 1e3 in JSON is the number 1000: the digits rule is about text, not about how JSON spells a number.
+    expect(parsed(JSON.parse('{"type":"cmpp","name":"N","provider":"other","host":"h.example","port":1e3,"account":"1","password":"p","accessNumber":"1","connections":1}')).port).toBe(1000);
   });
 });

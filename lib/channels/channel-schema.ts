@@ -65,17 +65,23 @@ function secretField(pattern: RegExp | null, requiredKey: string, formatKey: str
 }
 
 /**
- * A whole number, as a JSON number or as a string of digits (what a form input gives). Strings
- * such as "1e3", "0x10", "12.0" or "" are refused rather than read the way Number() would.
+ * A whole number, as a JSON number (the REST API) or as a string of digits (what a form input
+ * gives; spaces around it are trimmed). Strings such as "1e3", "0x50", "8 0" or "8.0" are refused
+ * with `digitsKey` rather than read the way Number() would; an empty string, anything else, or a
+ * number out of range gets the field's own `key`, which states the range.
  */
 function wholeNumber(min: number, max: number, key: string, { signed = false } = {}) {
-  const digits = signed ? /^-?\d{1,10}$/ : /^\d{1,10}$/;
+  const digits = signed ? /^-?\d+$/ : /^\d+$/;
+  const digitsKey = signed ? "errors.digits_only_signed" : "errors.digits_only";
   return z
-    .custom<number | string>(
-      (v) => (typeof v === "number" && Number.isFinite(v)) || (typeof v === "string" && digits.test(v.trim())),
-      { error: key },
-    )
-    .transform((v) => (typeof v === "number" ? v : Number(v.trim())))
+    .custom<number | string>((v) => (typeof v === "number" && Number.isFinite(v)) || typeof v === "string", { error: key })
+    .transform((v, ctx) => {
+      if (typeof v === "number") return v;
+      const text = v.trim();
+      if (text !== "" && digits.test(text)) return Number(text);
+      ctx.addIssue({ code: "custom", message: text === "" ? key : digitsKey, input: v });
+      return z.NEVER;
+    })
     .refine((v) => Number.isInteger(v) && v >= min && v <= max, { error: key });
 }
 
