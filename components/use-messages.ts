@@ -2,6 +2,7 @@
 
 import { useFormatter, useTranslations } from "next-intl";
 import { ApiError } from "@/lib/api/client";
+import { asReasonTranslator, formatReason } from "@/lib/i18n/reason";
 
 /** Dates as the operator's locale writes them. */
 export function useDateTime() {
@@ -16,7 +17,9 @@ export function useDateTime() {
 export function useExplainError() {
   const t = useTranslations();
   const known = (code: string, otherwise: string) => (t.has(`apiErrors.${code}`) ? t(`apiErrors.${code}`) : otherwise);
-  return (error: unknown) => (error instanceof ApiError ? known(error.code, error.message) : typeof error === "string" ? known(error, error) : String(error));
+  // An answer that names its exact sentence (messageKey) is said with its particulars; else by its code.
+  const explainApi = (error: ApiError) => formatReason(asReasonTranslator(t), error.reason, known(error.code, error.message));
+  return (error: unknown) => (error instanceof ApiError ? explainApi(error) : typeof error === "string" ? known(error, error) : String(error));
 }
 
 /**

@@ -4,7 +4,11 @@ import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
 import type { UseFormReturn } from "react-hook-form";
 import { AUDIENCE_CHOICES, parseRecipientList, type AudienceChoice, type AudienceFile, type ComposeDraft } from "@/lib/messages/compose-input";
+import { asReasonTranslator, formatReason } from "@/lib/i18n/reason";
+import { ACCEPTED_FILE_TYPES, useFileChoiceCheck } from "../file-choice";
+import { useAnnounce } from "../live-region";
 import { Table } from "../table";
+import { useFailure } from "../use-failure";
 import { useExplainError, useFieldMessage } from "../use-messages";
 import { Alert, TextAreaField } from "../ui";
 import { uploadAudienceFile } from "./upload-audience-file";
@@ -35,12 +39,16 @@ export function AudienceFields({
       <div className="grid gap-2 sm:grid-cols-2">
         {AUDIENCE_CHOICES.map((choice) => (
           // The help line describes the radio rather than naming it, so the name stays short.
-          <div key={choice} className={`rounded-lg border p-3 ${audience === choice ? "border-brand-500 bg-brand-50" : "border-slate-200 bg-white"}`}>
+          // The card shows the focus ring of its radio (arrow keys move between them, as native radios do).
+          <div
+            key={choice}
+            className={`rounded-lg border p-3 has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-500 has-[:focus-visible]:ring-offset-2 ${audience === choice ? "border-brand-500 bg-brand-50" : "border-slate-200 bg-white"}`}
+          >
             <label className="flex cursor-pointer items-center gap-2 text-sm font-medium">
-              <input type="radio" value={choice} aria-describedby={`audience-help-${choice}`} {...form.register("audience")} />
+              <input type="radio" value={choice} className="focus:outline-none" aria-describedby={`audience-help-${choice}`} {...form.register("audience")} />
               {t(`audiences.${choice}`)}
             </label>
-            <p id={`audience-help-${choice}`} className="mt-1 text-xs text-slate-500">
+            <p id={`audience-help-${choice}`} className="mt-1 text-xs text-slate-600">
               {t(`audienceHelp.${choice}`)}
             </p>
           </div>
@@ -87,16 +95,26 @@ function AudienceFileField({ file, error, onChange }: { file: AudienceFile | nul
   const t = useTranslations("send");
   const format = useFormatter();
   const explain = useExplainError();
+  const checkChoice = useFileChoiceCheck();
+  const reasons = asReasonTranslator(useTranslations());
   const [uploading, setUploading] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { failure, setFailure, alertRef } = useFailure();
+  // The reading and its result are said in the page's status region; a failure is an alert that takes the focus.
+  const announce = useAnnounce();
 
   async function choose(chosen: File | undefined) {
     setFailure(null);
     onChange(null);
     if (!chosen) return;
+    // An empty or plainly wrong file is refused before it is sent, naming it.
+    const refused = checkChoice(chosen);
+    if (refused) return setFailure(refused);
     setUploading(true);
+    announce(t("fileReading"));
     try {
-      onChange(await uploadAudienceFile(chosen));
+      const read = await uploadAudienceFile(chosen);
+      onChange(read);
+      announce(t("fileResult", { name: read.fileName, count: read.values.length, kind: read.kind, rejected: read.rejectedCount }));
     } catch (e) {
       setFailure(explain(e));
     } finally {
@@ -112,23 +130,27 @@ function AudienceFileField({ file, error, onChange }: { file: AudienceFile | nul
         </label>
         <input
           id="audience-file"
+          // The form's name for it: the error summary and server details find the field by name.
+          name="file"
           type="file"
-          accept=".csv,.xlsx"
+          accept={ACCEPTED_FILE_TYPES}
           aria-invalid={Boolean(error)}
-          aria-describedby="audience-file-hint"
+          aria-describedby={error && !uploading && !failure ? "audience-file-error audience-file-hint" : "audience-file-hint"}
           className="block text-sm"
           onChange={(e) => void choose(e.target.files?.[0])}
         />
         <p id="audience-file-hint" className="text-xs text-slate-500">
           {t("fileHint")}
         </p>
-        {error && !uploading && !failure ? <p className="text-sm text-red-700">{error}</p> : null}
+        <p id="audience-file-error" className="min-h-5 text-sm text-red-700">
+          {error && !uploading && !failure ? error : null}
+        </p>
       </div>
-      {uploading ? <p role="status" className="text-sm text-slate-600">{t("fileReading")}</p> : null}
-      {failure ? <Alert>{failure}</Alert> : null}
+      {uploading ? <p className="text-sm text-slate-600">{t("fileReading")}</p> : null}
+      {failure ? <Alert ref={alertRef}>{failure}</Alert> : null}
       {file ? (
         <div className="space-y-2" data-testid="audience-file-result">
-          <p role="status" className="text-sm text-slate-700">
+          <p className="text-sm text-slate-700">
             {t("fileResult", {
               name: file.fileName,
               count: file.values.length,
@@ -144,7 +166,7 @@ function AudienceFileField({ file, error, onChange }: { file: AudienceFile | nul
                   <tr key={`${r.row}-${index}`}>
                     <td>{format.number(r.row)}</td>
                     <td className="font-mono">{r.value}</td>
-                    <td>{r.reason}</td>
+                    <td>{formatReason(reasons, r.reasonKey ? { key: r.reasonKey, params: r.reasonParams } : null, r.reason)}</td>
                   </tr>
                 ))}
               </Table>

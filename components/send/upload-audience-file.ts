@@ -1,10 +1,10 @@
-import { ApiError, type ApiErrorDetail } from "@/lib/api/client";
+import { ApiError, apiErrorOf, type ApiErrorBody } from "@/lib/api/client";
 import type { AudienceFile } from "@/lib/messages/compose-input";
 
 interface AudienceFileAnswer {
   kind: "userids" | "phones";
   values: string[];
-  rejected: { row: number; value: string; reason: string }[];
+  rejected: AudienceFile["rejected"];
   rejectedCount: number;
 }
 
@@ -16,13 +16,9 @@ export async function uploadAudienceFile(file: File): Promise<AudienceFile> {
   const body = new FormData();
   body.append("file", file);
   const response = await fetch("/api/v1/messages/audience-file", { method: "POST", body, credentials: "same-origin" });
-  const payload = (await response.json().catch(() => null)) as
-    | (Partial<AudienceFileAnswer> & { error?: { code?: string; message?: string; details?: ApiErrorDetail[] } })
-    | null;
-  if (!response.ok) {
-    const error = payload?.error;
-    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? response.statusText, error?.details ?? []);
-  }
+  const payload = (await response.json().catch(() => null)) as (Partial<AudienceFileAnswer> & { error?: ApiErrorBody }) | null;
+  // The answer's messageKey carries the reader's exact reason (a renamed .txt, a damaged workbook …) for the operator's language.
+  if (!response.ok) throw apiErrorOf(response.status, payload?.error, response.statusText);
   if (!payload || (payload.kind !== "userids" && payload.kind !== "phones") || !Array.isArray(payload.values)) {
     throw new ApiError(response.status, "invalid_answer", "The server's answer about the file was not understood.", []);
   }

@@ -7,8 +7,15 @@ import type { ImportView } from "@/lib/contacts/import-service";
 import { Table, useCursorPages } from "../table";
 import { useDateTime } from "../use-messages";
 import { Badge, Card } from "../ui";
+import { useImportFailure } from "./import-failure";
 
 const TONES = { done: "green", failed: "red", cancelled: "slate", queued: "blue", running: "blue" } as const;
+
+/** A failed import's reason under its status, in the operator's language. */
+function FailureReason({ view }: { view: ImportView }) {
+  const { message } = useImportFailure()(view);
+  return message ? <p className="mt-1 max-w-md text-xs text-red-800">{message}</p> : null;
+}
 
 export function ImportHistory() {
   const t = useTranslations("users");
@@ -38,13 +45,14 @@ export function ImportHistory() {
               </td>
               <td>
                 <Badge tone={TONES[i.status]}>{t(`status.${i.status}`)}</Badge>
+                {i.status === "failed" ? <FailureReason view={i} /> : null}
               </td>
               <td className="text-right">{format.number(i.inserted)}</td>
               <td className="text-right">{format.number(i.updated)}</td>
               <td className="text-right">{format.number(i.unchanged)}</td>
               <td className="text-right">
                 {i.failedRows > 0 || i.warnings > 0 ? (
-                  <a className="text-brand-700 underline" href={`/api/v1/imports/${i.importId}/errors.xlsx`} download aria-label={t("errorsOf", { name: i.fileName })}>
+                  <a className="text-brand-700 underline" href={`/api/v1/imports/${i.importId}/errors.xlsx`} download aria-label={t("errorsOf", { count: format.number(i.failedRows), name: i.fileName })}>
                     {format.number(i.failedRows)}
                   </a>
                 ) : (

@@ -3,9 +3,13 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useFormatter, useTranslations } from "next-intl";
 import { useEffect, useRef, useState, type DragEvent } from "react";
-import { ApiError, apiFetch } from "@/lib/api/client";
+import { ApiError, apiErrorOf, apiFetch, type ApiErrorBody } from "@/lib/api/client";
 import type { ImportView } from "@/lib/contacts/import-service";
+import { ACCEPTED_FILE_TYPES, useFileChoiceCheck } from "../file-choice";
+import { useFailure } from "../use-failure";
+import { useExplainError } from "../use-messages";
 import { Alert, Button, Card } from "../ui";
+import { ImportFailureText } from "./import-failure";
 
 /** Sends the file with XMLHttpRequest, which (unlike fetch) reports upload progress. */
 function uploadFile(file: File, dryRun: boolean, onProgress: (share: number) => void): Promise<{ importId: string }> {
@@ -19,20 +23,28 @@ function uploadFile(file: File, dryRun: boolean, onProgress: (share: number) => 
     xhr.onload = () => {
       const body = (() => {
         try {
-          return JSON.parse(xhr.responseText) as { importId?: string; error?: { code: string; message: string; details?: { path: string; message: string }[] } };
+          return JSON.parse(xhr.responseText) as { importId?: string; error?: ApiErrorBody };
         } catch {
           return {};
         }
       })();
       if (xhr.status === 202 && body.importId) resolve({ importId: body.importId });
-      else reject(new ApiError(xhr.status, body.error?.code ?? `http_${xhr.status}`, body.error?.message ?? xhr.statusText, body.error?.details ?? []));
+      else reject(apiErrorOf(xhr.status, body.error, xhr.statusText));
     };
-    xhr.onerror = () => reject(new ApiError(0, "network", "The upload was interrupted.", []));
+    xhr.onerror = () => reject(new ApiError(0, "network", "The upload was interrupted.", [], { key: "importErrors.upload.interrupted" }));
     xhr.send(form);
   });
 }
 
 const FINISHED = new Set(["done", "failed", "cancelled"]);
+
+/**
+ * A failure before any row was read (a wrong or damaged file, a refused header): no progress or
+ * counts to show, only why. A failure midway keeps its counts: the rows before it are written.
+ */
+export function failedBeforeRows(view: ImportView): boolean {
+  return view.status === "failed" && view.processedRows === 0;
+}
 
 /** "151 byte", "42 kB", "58.3 MB" in the reader's language. */
 function fileSize(bytes: number, number: ReturnType<typeof useFormatter>["number"]): string {
@@ -50,8 +62,10 @@ export function ImportPanel() {
   const [dryRun, setDryRun] = useState(false);
   const [uploadShare, setUploadShare] = useState<number | null>(null);
   const [importId, setImportId] = useState<string | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { failure, setFailure, alertRef } = useFailure();
   const [dragging, setDragging] = useState(false);
+  const explain = useExplainError();
+  const checkChoice = useFileChoiceCheck();
 
   const job = useQuery({
     queryKey: ["imports", importId],
@@ -78,9 +92,22 @@ export function ImportPanel() {
       setImportId(id);
       void queryClient.invalidateQueries({ queryKey: ["imports", "history"] });
     } catch (error) {
-      setFailure(error instanceof ApiError ? error.message : String(error));
+      setFailure(explain(error));
     } finally {
       setUploadShare(null);
+    }
+  }
+
+  /** An empty or plainly wrong file is refused here, before any upload, with a sentence naming it. */
+  function choose(chosen: File | undefined) {
+    if (!chosen) return setFile(null);
+    const refused = checkChoice(chosen);
+    setFile(refused ? null : chosen);
+    setFailure(refused);
+    if (refused) {
+      setImportId(null);
+      // Choosing the same file again, once fixed, fires a change again.
+      if (input.current) input.current.value = "";
     }
   }
 
@@ -88,7 +115,7 @@ export function ImportPanel() {
     event.preventDefault();
     setDragging(false);
     const dropped = event.dataTransfer.files[0];
-    if (dropped) setFile(dropped);
+    if (dropped) choose(dropped);
   }
 
   const total = current?.totalRows ?? null;
@@ -109,15 +136,10 @@ export function ImportPanel() {
           className={`rounded-lg border-2 border-dashed p-6 text-center ${dragging ? "border-brand-500 bg-brand-50" : "border-slate-300 bg-slate-50"}`}
         >
           <p className="text-sm text-slate-600">{t("dropHere")}</p>
-          <label className="mt-2 inline-block cursor-pointer text-sm font-medium text-brand-700 underline">
+          {/* The input is hidden (sr-only), so the label shows its keyboard focus. */}
+          <label className="mt-2 inline-block cursor-pointer rounded-sm text-sm font-medium text-brand-700 underline focus-within:outline-none focus-within:ring-2 focus-within:ring-brand-500 focus-within:ring-offset-2">
             {t("chooseFile")}
-            <input
-              ref={input}
-              type="file"
-              accept=".xlsx,.csv"
-              className="sr-only"
-              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-            />
+            <input ref={input} type="file" accept={ACCEPTED_FILE_TYPES} className="sr-only" onChange={(e) => choose(e.target.files?.[0])} />
           </label>
           {file ? (
             <p className="mt-2 text-sm" data-testid="chosen-file">
@@ -138,7 +160,7 @@ export function ImportPanel() {
           </a>
         </div>
 
-        {failure ? <Alert>{failure}</Alert> : null}
+        {failure ? <Alert ref={alertRef}>{failure}</Alert> : null}
         {uploadShare !== null ? (
           <div>
             <p className="text-sm">{t("uploading")}</p>
@@ -158,19 +180,22 @@ export function ImportPanel() {
                 </Button>
               ) : null}
             </div>
-            <div
-              role="progressbar"
-              aria-label={t("progressLabel")}
-              aria-valuemin={0}
-              aria-valuemax={100}
-              aria-valuenow={percent ?? undefined}
-              aria-valuetext={t("progressText", { done, total: total ?? 0 })}
-              className="h-3 w-full overflow-hidden rounded-full bg-slate-200"
-            >
-              <div className="h-full bg-brand-600 transition-all" style={{ width: `${percent ?? 5}%` }} />
-            </div>
+            {current.status !== "failed" ? (
+              <div
+                role="progressbar"
+                aria-label={t("progressLabel")}
+                aria-valuemin={0}
+                aria-valuemax={100}
+                aria-valuenow={percent ?? undefined}
+                aria-valuetext={t("progressText", { done, total: total ?? 0 })}
+                className="h-3 w-full overflow-hidden rounded-full bg-slate-200"
+              >
+                <div className="h-full bg-brand-600 transition-all" style={{ width: `${percent ?? 5}%` }} />
+              </div>
+            ) : null}
             <p role="status" className="text-sm text-slate-700">
-              {t(`status.${current.status}`)} · {t("progressText", { done, total: total ?? 0 })}
+              {t(`status.${current.status}`)}
+              {failedBeforeRows(current) ? null : ` · ${t("progressText", { done, total: total ?? 0 })}`}
             </p>
             {finished ? <ImportResult view={current} /> : null}
           </div>
@@ -184,17 +209,23 @@ export function ImportResult({ view }: { view: ImportView }) {
   const t = useTranslations("users");
   return (
     <div className="space-y-2">
-      {view.error ? <Alert>{view.error}</Alert> : null}
-      <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-5" aria-label={t("resultLabel")}>
-        {(["inserted", "updated", "unchanged", "failedRows", "warnings"] as const).map((k) => (
-          <div key={k} className="rounded bg-slate-50 p-2">
-            <dt className="text-xs text-slate-500">{t(`counts.${k}`)}</dt>
-            <dd className="text-lg font-semibold" data-testid={`count-${k}`}>
-              {view[k]}
-            </dd>
-          </div>
-        ))}
-      </dl>
+      {view.error || view.errorKey ? (
+        <Alert>
+          <ImportFailureText view={view} />
+        </Alert>
+      ) : null}
+      {failedBeforeRows(view) ? null : (
+        <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-5" aria-label={t("resultLabel")}>
+          {(["inserted", "updated", "unchanged", "failedRows", "warnings"] as const).map((k) => (
+            <div key={k} className="rounded bg-slate-50 p-2">
+              <dt className="text-xs text-slate-500">{t(`counts.${k}`)}</dt>
+              <dd className="text-lg font-semibold" data-testid={`count-${k}`}>
+                {view[k]}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      )}
       {view.failedRows + view.warnings > 0 ? (
         <a className="text-sm font-medium text-brand-700 underline" href={`/api/v1/imports/${view.importId}/errors.xlsx`} download>
           {t("downloadErrors")}

@@ -1,11 +1,12 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { translateMessage } from "@/lib/i18n/messages";
-import { LOCALE_COOKIE, isLocale, localeFromAcceptLanguage, type Locale } from "@/lib/i18n/locales";
+import { localeOfRequest } from "@/lib/i18n/request-locale";
 import { DomainError, type ErrorDetail } from "@/lib/util/errors";
 import { logger } from "@/lib/util/logger";
 
 /**
- * The error shape of DESIGN.md section 6, `{error:{code, message, details, requestId}}`, for
+ * The error shape of DESIGN.md section 6, `{error:{code, message, details, requestId}}` (plus
+ * `messageKey` and `messageParams` when the error names its catalogue key), for
  * every answer the REST API gives that is not a success: domain errors with their own status,
  * anything else as a 500 that is logged with the request id and told to the caller only by it.
  */
@@ -14,7 +15,8 @@ export function errorResponse(error: unknown, requestId: string, req?: NextReque
     const details: ErrorDetail[] = error.details.map((d) => ({ path: d.path, message: translateMessage(d.message, localeOf(req)) }));
     const headers: Record<string, string> = { "x-request-id": requestId };
     if (error.status === 401 && wantsBasicChallenge(req)) headers["www-authenticate"] = 'Basic realm="sms-console"';
-    return NextResponse.json({ error: { code: error.code, message: error.message, details, requestId } }, { status: error.status, headers });
+    const translatable = error.messageKey ? { messageKey: error.messageKey, messageParams: error.messageParams ?? {} } : {};
+    return NextResponse.json({ error: { code: error.code, message: error.message, details, requestId, ...translatable } }, { status: error.status, headers });
   }
   logger.error("unhandled error in route handler", { requestId, method: req?.method, path: req?.nextUrl.pathname, error });
   return NextResponse.json(
@@ -28,11 +30,7 @@ export function json(body: unknown, status = 200): Response {
 }
 
 /** Field messages follow the console's language choice, else the caller's Accept-Language (English by default). */
-function localeOf(req: NextRequest | undefined): Locale {
-  if (!req) return "en";
-  const chosen = req.cookies.get(LOCALE_COOKIE)?.value;
-  return isLocale(chosen) ? chosen : localeFromAcceptLanguage(req.headers.get("accept-language"));
-}
+const localeOf = localeOfRequest;
 
 /** Auth.js session cookies, also when chunked ("authjs.session-token.0"). */
 const SESSION_COOKIE = /^(__Secure-)?authjs\.session-token(\.\d+)?$/;

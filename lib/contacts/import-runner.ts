@@ -7,6 +7,7 @@ import { channels, importIssues, imports } from "@/lib/db/schema";
 import { logger } from "@/lib/util/logger";
 import { createLaneWriter, type WriteCounts } from "./contact-writer";
 import { ImportFileError, estimateRowCount, openImportFileInWorker, type ImportBatch } from "./import";
+import { importReason } from "./import-reason";
 
 /**
  * Runs uploads in the background, never inside a request. An import is claimed with a lease
@@ -176,6 +177,8 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits, op
             column: issue.column,
             value: issue.value.slice(0, 1000),
             reason: issue.reason,
+            reasonKey: issue.reasonKey,
+            reasonParams: issue.reasonParams ?? null,
             severity: issue.severity,
           })),
         );
@@ -200,6 +203,7 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits, op
       throw new ImportFileError(
         "too_many_rows",
         `The file has about ${totalRows.toLocaleString("en")} data rows; at most ${limits.maxRows.toLocaleString("en")} can be imported at once. Split it into smaller files.`,
+        importReason("importErrors.tooManyRows.estimate", { rows: totalRows, max: limits.maxRows }),
       );
     }
     const file = await openImportFileInWorker({ path: job.filePath, kind: job.fileKind, channelKeys, maxRows: limits.maxRows, signal: controller.signal });
@@ -256,6 +260,9 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits, op
       status: "failed",
       errorCode: known ? error.code : "internal_error",
       error: known ? error.message : "The import stopped because of an internal error; the rows written before it are kept.",
+      errorKey: known ? error.key : "importErrors.run.internal",
+      errorParams: known ? error.params : {},
+      errorDetails: known && error.details.length > 0 ? error.details : null,
     }).catch((e: unknown) => logger.error("could not record a failed import", { importId: job.id, error: e }));
   } finally {
     await lease.stop();

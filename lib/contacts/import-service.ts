@@ -1,9 +1,10 @@
 import fs from "node:fs/promises";
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
-import { importIssues, imports } from "@/lib/db/schema";
+import { importIssues, imports, type StoredHeaderProblem } from "@/lib/db/schema";
 import { recordAudit } from "@/lib/audit";
 import { actorLabel, type Actor } from "@/lib/auth/actor";
+import type { ReasonParams } from "@/lib/i18n/reason";
 import { ConflictError, NotFoundError } from "@/lib/util/errors";
 
 /**
@@ -30,7 +31,13 @@ export interface ImportView {
   warnings: number;
   cancelRequested: boolean;
   errorCode?: string;
+  /** English, for systems. */
   error?: string;
+  /** `error` as a catalogue key (`importErrors.*`) and its values; absent on imports from before they were stored. */
+  errorKey?: string;
+  errorParams?: ReasonParams;
+  /** Header problems one by one (English `message`, and `key` + `params`), when the header was refused. */
+  errorDetails?: StoredHeaderProblem[];
 }
 
 type ImportRow = typeof imports.$inferSelect;
@@ -58,6 +65,8 @@ export function toImportView(row: ImportRow): ImportView {
     cancelRequested: row.cancelRequested,
     ...(row.errorCode ? { errorCode: row.errorCode } : {}),
     ...(row.error ? { error: row.error } : {}),
+    ...(row.errorKey ? { errorKey: row.errorKey, errorParams: row.errorParams ?? {} } : {}),
+    ...(row.errorDetails && row.errorDetails.length > 0 ? { errorDetails: row.errorDetails } : {}),
   };
 }
 

@@ -1,3 +1,6 @@
+import type { ImportReasonKey } from "@/lib/contacts/import-reason";
+import type { ReasonParams } from "@/lib/i18n/reason";
+
 /**
  * Phone-number rules shared by the file import and the UMS JSON upsert, so a number is accepted
  * or refused the same way whichever door it comes through.
@@ -11,7 +14,19 @@
  * - Digits alone that are not a mainland mobile are refused rather than guessed at: `447911123456`
  *   could be a UK number or a typo, and a wrong guess sends someone else's SMS.
  */
-export type PhoneResult = { ok: true; phone: string } | { ok: false; reason: string };
+export type PhoneResult = { ok: true; phone: string } | PhoneRefusal;
+
+/** `reason` in English (REST, UMS upsert); `reasonKey` and `reasonParams` say the same through the catalogue. */
+export interface PhoneRefusal {
+  ok: false;
+  reason: string;
+  reasonKey: ImportReasonKey;
+  reasonParams?: ReasonParams;
+}
+
+function refuse(reason: string, reasonKey: ImportReasonKey, reasonParams?: ReasonParams): PhoneRefusal {
+  return reasonParams ? { ok: false, reason, reasonKey, reasonParams } : { ok: false, reason, reasonKey };
+}
 
 /** Largest integer a JS number holds exactly; a bigger "number" has already lost digits. */
 const MAX_EXACT_INTEGER = Number.MAX_SAFE_INTEGER;
@@ -26,21 +41,23 @@ export function normalizePhone(raw: string | number): PhoneResult {
   if (typeof raw === "string" && raw.length === 11 && MAINLAND_MOBILE.test(raw)) return { ok: true, phone: raw };
   let text: string;
   if (typeof raw === "number") {
-    if (!Number.isFinite(raw)) return { ok: false, reason: "The phone number is not a finite number." };
-    if (!Number.isInteger(raw) || raw < 0) return { ok: false, reason: `${raw} is not a phone number: it is not a whole, positive number.` };
+    if (!Number.isFinite(raw)) return refuse("The phone number is not a finite number.", "importErrors.phone.notFinite");
+    if (!Number.isInteger(raw) || raw < 0) {
+      return refuse(`${raw} is not a phone number: it is not a whole, positive number.`, "importErrors.phone.notWhole", { value: String(raw) });
+    }
     if (raw > MAX_EXACT_INTEGER) {
-      return { ok: false, reason: "The phone number is too large to have been stored exactly as a number; send it as text." };
+      return refuse("The phone number is too large to have been stored exactly as a number; send it as text.", "importErrors.phone.tooLarge");
     }
     // Safe integers print without an exponent, so this is exact.
     text = String(raw);
   } else if (typeof raw === "string") {
     text = raw;
   } else {
-    return { ok: false, reason: "The phone number must be text or a number." };
+    return refuse("The phone number must be text or a number.", "importErrors.phone.wrongType");
   }
 
   const trimmed = text.trim();
-  if (trimmed === "") return { ok: false, reason: "The phone number is empty." };
+  if (trimmed === "") return refuse("The phone number is empty.", "importErrors.phone.empty");
   // Quoted in reasons: cut, so a reason never carries a huge cell (the value is reported beside it).
   const given = trimmed.length > 40 ? `${trimmed.slice(0, 40)}…` : trimmed;
   // NFKC turns full-width digits and ＋ into ASCII; only then are the decorations stripped.
@@ -57,31 +74,39 @@ export function normalizePhone(raw: string | number): PhoneResult {
   } else {
     digits = compact;
   }
-  if (digits === "") return { ok: false, reason: `"${given}" has no digits.` };
+  if (digits === "") return refuse(`"${given}" has no digits.`, "importErrors.phone.noDigits", { given });
   if (!/^\d+$/.test(digits)) {
     const bad = [...digits].find((c) => !/\d/.test(c)) ?? "";
-    return { ok: false, reason: `"${given}" is not a phone number: it contains "${bad}", and only digits, a leading +, spaces, dashes and parentheses are allowed.` };
+    return refuse(
+      `"${given}" is not a phone number: it contains "${bad}", and only digits, a leading +, spaces, dashes and parentheses are allowed.`,
+      "importErrors.phone.badCharacter",
+      { given, bad },
+    );
   }
 
   if (international) {
     if (digits.startsWith("86") && MAINLAND_MOBILE.test(digits.slice(2))) return { ok: true, phone: digits.slice(2) };
     if (E164.test(`+${digits}`)) return { ok: true, phone: `+${digits}` };
-    if (digits.startsWith("0")) return { ok: false, reason: `"${given}" is not a valid international number: a country code never starts with 0.` };
-    return {
-      ok: false,
-      reason: `"${given}" is not a valid international number: after the + it must have 8 to 15 digits (it has ${digits.length}).`,
-    };
+    if (digits.startsWith("0")) {
+      return refuse(`"${given}" is not a valid international number: a country code never starts with 0.`, "importErrors.phone.countryCodeZero", { given });
+    }
+    return refuse(
+      `"${given}" is not a valid international number: after the + it must have 8 to 15 digits (it has ${digits.length}).`,
+      "importErrors.phone.internationalLength",
+      { given, count: digits.length },
+    );
   }
 
   if (MAINLAND_MOBILE.test(digits)) return { ok: true, phone: digits };
   if (digits.length === 13 && digits.startsWith("86") && MAINLAND_MOBILE.test(digits.slice(2))) return { ok: true, phone: digits.slice(2) };
   if (digits.length === 11 && digits.startsWith("1")) {
-    return { ok: false, reason: `"${given}" is not a mainland mobile number: the second digit must be 3 to 9.` };
+    return refuse(`"${given}" is not a mainland mobile number: the second digit must be 3 to 9.`, "importErrors.phone.secondDigit", { given });
   }
-  return {
-    ok: false,
-    reason: `"${given}" is not a mainland mobile number (11 digits starting with 13–19); write an international number with + and its country code.`,
-  };
+  return refuse(
+    `"${given}" is not a mainland mobile number (11 digits starting with 13–19); write an international number with + and its country code.`,
+    "importErrors.phone.notMainland",
+    { given },
+  );
 }
 
 /** What a header of an import file binds: the userid column, or a phone column for a bind id. */

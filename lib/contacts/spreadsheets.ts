@@ -1,10 +1,14 @@
 import { PassThrough, Readable } from "node:stream";
 import ExcelJS from "exceljs";
+import { createTranslator } from "next-intl";
 import type { Db } from "@/lib/db/client";
 import { channels } from "@/lib/db/schema";
 import { asc } from "drizzle-orm";
 import { recordAudit } from "@/lib/audit";
 import type { Actor } from "@/lib/auth/actor";
+import type { Locale } from "@/lib/i18n/locales";
+import { loadMessages } from "@/lib/i18n/messages";
+import { reasonTranslator } from "@/lib/i18n/reasons";
 import { getImport, importIssuePages } from "./import-service";
 
 /**
@@ -46,28 +50,38 @@ export async function templateWorkbook(db: Db): Promise<Readable> {
   return out;
 }
 
-/** One row per rejected cell (and per warning): row, column, value, reason. Each download is audited. */
-export async function errorReportWorkbook(db: Db, actor: Actor, importId: string): Promise<Readable> {
+/**
+ * One row per rejected cell (and per warning): row, column, value, reason, severity. Each download
+ * is audited. Written in the language of the operator who downloads it: the headers, the severity
+ * and every reason that has a catalogue key (older rows keep their stored English).
+ */
+export async function errorReportWorkbook(db: Db, actor: Actor, importId: string, locale: Locale = "en"): Promise<Readable> {
   const pages = importIssuePages(db, importId);
   // Ask for the first page now, so an unknown import fails before the response starts.
   const first = await pages.next();
   const { fileName } = await getImport(db, importId);
   await recordAudit(db, actor, "import.errors_download", importId, { fileName });
+  const t = createTranslator({ locale, messages: loadMessages(locale), namespace: "importErrors.report" });
+  const reasonOf = reasonTranslator(locale);
+  const severity = { error: t("error"), warning: t("warning") };
   const { out, workbook } = streamingWorkbook();
-  const sheet = workbook.addWorksheet("errors");
+  const sheet = workbook.addWorksheet(t("sheet"));
   sheet.columns = [
-    { header: "row", width: 8 },
-    { header: "column", width: 18 },
-    { header: "value", width: 28 },
-    { header: "reason", width: 70 },
-    { header: "severity", width: 10 },
+    { header: t("row"), width: 8 },
+    { header: t("column"), width: 18 },
+    { header: t("value"), width: 28 },
+    { header: t("reason"), width: 70 },
+    { header: t("severity"), width: 10 },
   ];
   sheet.getRow(1).font = { bold: true };
   sheet.getRow(1).commit();
   void (async () => {
     try {
       for (let step = first; !step.done; step = await pages.next()) {
-        for (const issue of step.value) sheet.addRow([issue.rowNumber, issue.column, issue.value, issue.reason, issue.severity]).commit();
+        for (const issue of step.value) {
+          const reason = issue.reasonKey ? reasonOf({ key: issue.reasonKey, params: issue.reasonParams ?? {} }, issue.reason) : issue.reason;
+          sheet.addRow([issue.rowNumber, issue.column, issue.value, reason, severity[issue.severity]]).commit();
+        }
       }
       sheet.commit();
       await workbook.commit();

@@ -45,11 +45,13 @@ interface StoredFile {
 export async function receiveUpload(req: Request, options: { dataDir: string; maxBytes: number }): Promise<ReceivedUpload> {
   const contentType = req.headers.get("content-type") ?? "";
   if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
-    throw new ValidationError('Send the file as multipart/form-data in a field named "file".', [{ path: "file", message: "missing" }]);
+    throw new ValidationError('Send the file as multipart/form-data in a field named "file".', [{ path: "file", message: "missing" }]).withMessageKey(
+      "importErrors.upload.notMultipart",
+    );
   }
   const declared = Number(req.headers.get("content-length") ?? 0);
   if (declared > options.maxBytes + MULTIPART_OVERHEAD) throw tooLarge(options.maxBytes);
-  if (!req.body) throw new ValidationError("The request has no body.", [{ path: "file", message: "missing" }]);
+  if (!req.body) throw new ValidationError("The request has no body.", [{ path: "file", message: "missing" }]).withMessageKey("importErrors.upload.noBody");
 
   let parser: ReturnType<typeof busboy>;
   try {
@@ -123,9 +125,15 @@ export async function receiveUpload(req: Request, options: { dataDir: string; ma
     }
     await Promise.race([parsed, stopped]);
     if (problem) throw problem;
-    if (!file) throw new ValidationError('No file was sent: put it in a field named "file".', [{ path: "file", message: "missing" }]);
+    if (!file) {
+      throw new ValidationError('No file was sent: put it in a field named "file".', [{ path: "file", message: "missing" }]).withMessageKey("importErrors.upload.noFile");
+    }
     const fileSize = await file.written;
-    if (fileSize === 0) throw new ValidationError("The file is empty.", [{ path: "file", message: "empty" }], "empty_file");
+    if (fileSize === 0) {
+      throw new ValidationError("The file is empty.", [{ path: "file", message: "empty" }], "empty_file").withMessageKey("importErrors.upload.empty", {
+        name: file.fileName,
+      });
+    }
     kept = true;
     return { importId, fileName: file.fileName, fileKind: file.fileKind, filePath: file.filePath, fileSize, dryRun };
   } catch (error) {
@@ -144,18 +152,20 @@ function judgeFileName(sentName: string): { fileName: string; fileKind: "xlsx" |
       "The file name is empty once control characters and folder names are removed; rename the file and upload it again.",
       [{ path: "file", message: "no usable file name" }],
       "invalid_file_name",
-    );
+    ).withMessageKey("importErrors.upload.badName");
   }
   if (!fileKind) {
     return new ValidationError(`Only .xlsx and .csv files can be imported; got "${fileName}".`, [
       { path: "file", message: "must end in .xlsx or .csv" },
-    ], "unsupported_file_type");
+    ], "unsupported_file_type").withMessageKey("importErrors.upload.wrongType", { name: fileName });
   }
   return { fileName, fileKind };
 }
 
 function wrongField(name: string): DomainError {
-  return new ValidationError('The file must be in a field named "file".', [{ path: "file", message: `sent in "${displayFileName(name)}"` }]);
+  return new ValidationError('The file must be in a field named "file".', [{ path: "file", message: `sent in "${displayFileName(name)}"` }]).withMessageKey(
+    "importErrors.upload.wrongField",
+  );
 }
 
 /** Resolves once busboy has taken the chunk (it holds the callback while the disk catches up); its errors arrive as "error". */
@@ -176,11 +186,14 @@ async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, parser: 
 
 function unreadable(error: unknown): DomainError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new ValidationError(`The upload could not be read: ${reason}`, [{ path: "file", message: "unreadable" }]);
+  return new ValidationError(`The upload could not be read: ${reason}`, [{ path: "file", message: "unreadable" }]).withMessageKey("importErrors.upload.unreadable", {
+    detail: reason,
+  });
 }
 
 function tooLarge(maxBytes: number): DomainError {
-  return new DomainError("payload_too_large", 413, `The file is larger than the limit of ${describeBytes(maxBytes)}.`);
+  const limit = describeBytes(maxBytes);
+  return new DomainError("payload_too_large", 413, `The file is larger than the limit of ${limit}.`).withMessageKey("importErrors.upload.tooLarge", { limit });
 }
 
 function describeBytes(bytes: number): string {

@@ -14,6 +14,15 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import type { ReasonParams } from "../i18n/reason";
+
+/** A header problem of a failed import as stored (lib/contacts/import/import-file-error.ts HeaderProblem). */
+export interface StoredHeaderProblem {
+  column: string;
+  message: string;
+  key: string;
+  params?: ReasonParams;
+}
 
 /**
  * Text compared byte by byte (COLLATE "C"): identifiers and phone numbers have no linguistic
@@ -434,7 +443,13 @@ export const imports = pgTable(
     failedRows: integer("failed_rows").notNull().default(0),
     warnings: integer("warnings").notNull().default(0),
     errorCode: text("error_code"),
+    /** English, for systems (REST `error`). */
     error: text("error"),
+    /** The same as a catalogue key (`importErrors.*`) and its values, for the operator's language; null on rows from before they were stored. */
+    errorKey: text("error_key"),
+    errorParams: jsonb("error_params").$type<ReasonParams>(),
+    /** Header problems, one by one: `{column, message, key, params}`. */
+    errorDetails: jsonb("error_details").$type<StoredHeaderProblem[]>(),
   },
   (t) => [index("imports_status_idx").on(t.status, t.createdAt), index("imports_created_idx").on(t.createdAt)],
 );
@@ -450,7 +465,10 @@ export const importIssues = pgTable(
     rowNumber: integer("row_number").notNull(),
     column: text("column").notNull(),
     value: text("value").notNull(),
+    /** English, for systems; the report shows reason_key translated when there is one. */
     reason: text("reason").notNull(),
+    reasonKey: text("reason_key"),
+    reasonParams: jsonb("reason_params").$type<ReasonParams>(),
     severity: text("severity", { enum: ["error", "warning"] }).notNull(),
   },
   (t) => [index("import_issues_import_idx").on(t.importId, t.rowNumber)],

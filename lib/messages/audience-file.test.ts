@@ -41,7 +41,15 @@ describe("an audience file", () => {
     expect(await parseAudienceFile(file, "csv")).toEqual({
       kind: "phones",
       values: ["13800138000", "13900139000"],
-      rejected: [{ row: 4, value: "8613800138000", reason: "This number is in row 1 already; it gets one message." }],
+      rejected: [
+        {
+          row: 4,
+          value: "8613800138000",
+          reason: "This number is in row 1 already; it gets one message.",
+          reasonKey: "importErrors.audience.repeatedPhone",
+          reasonParams: { first: 1 },
+        },
+      ],
       rejectedCount: 1,
     });
   });

@@ -3,10 +3,12 @@ import { receiveUpload } from "@/lib/contacts/upload";
 import { isBlankCell, isCellProblem, columnLetter } from "@/lib/contacts/import/cells";
 import { openCsvSource } from "@/lib/contacts/import/csv-source";
 import { ImportFileError } from "@/lib/contacts/import/import-file-error";
+import { importReason, type ImportReason, type ImportReasonKey } from "@/lib/contacts/import-reason";
 import type { RawRowSource } from "@/lib/contacts/import/row-source";
 import { validateUserid } from "@/lib/contacts/import/userid";
 import { openXlsxSource } from "@/lib/contacts/import/xlsx-source";
 import { normalizePhone, parseBindingHeader } from "@/lib/contacts/phone";
+import type { ReasonParams } from "@/lib/i18n/reason";
 import { ValidationError } from "@/lib/util/errors";
 import { MAX_REPORTED_REJECTED } from "./send-request";
 import { AUDIENCE_FILE_MAX_BYTES, AUDIENCE_FILE_MAX_ROWS } from "./send-schema";
@@ -24,7 +26,11 @@ export interface AudienceFileRejection {
   /** 1-based, as the spreadsheet shows it. */
   row: number;
   value: string;
+  /** English, for systems. */
   reason: string;
+  /** The same as a catalogue key (`importErrors.*`) and its values, for the operator's language. */
+  reasonKey: ImportReasonKey;
+  reasonParams?: ReasonParams;
 }
 
 export interface AudienceFile {
@@ -44,8 +50,8 @@ const MAX_CELL_LENGTH = 1000;
 const MAX_INFLATED_BYTES = 512 * 1024 * 1024;
 const MAX_COMPRESSION_RATIO = 200;
 
-function fileError(code: string, message: string): ValidationError {
-  return new ValidationError(message, [{ path: "file", message }], code);
+function fileError(code: string, message: string, reason: ImportReason): ValidationError {
+  return new ValidationError(message, [{ path: "file", message }], code).withMessageKey(reason.key, reason.params ?? {});
 }
 
 /** Receives the multipart upload (field `file`), reads it, and removes it. */
@@ -89,9 +95,12 @@ export async function parseAudienceFile(filePath: string, fileKind: "csv" | "xls
   const entries: Entry[] = [];
   const rejected: AudienceFileRejection[] = [];
   let rejectedCount = 0;
-  const reject = (row: number, value: string, reason: string) => {
+  const reject = (row: number, value: string, why: { reason: string; reasonKey: ImportReasonKey; reasonParams?: ReasonParams }) => {
     rejectedCount++;
-    if (rejected.length < MAX_REPORTED_REJECTED) rejected.push({ row, value, reason });
+    if (rejected.length >= MAX_REPORTED_REJECTED) return;
+    const rejection: AudienceFileRejection = { row, value, reason: why.reason, reasonKey: why.reasonKey };
+    if (why.reasonParams) rejection.reasonParams = why.reasonParams;
+    rejected.push(rejection);
   };
   try {
     for (let rows = await source.next(); rows !== null; rows = await source.next()) {
@@ -100,13 +109,14 @@ export async function parseAudienceFile(filePath: string, fileKind: "csv" | "xls
           throw fileError(
             "too_many_columns",
             `The file must have one column of userids or phone numbers; row ${row.rowNumber} has a value in column ${columnLetter(row.extra.column)}.`,
+            importReason("importErrors.audience.tooManyColumns", { row: row.rowNumber, column: columnLetter(row.extra.column) }),
           );
         }
         const cell = row.cells[0];
         if (isBlankCell(cell)) continue;
         if (isCellProblem(cell)) {
           sawFirst = true;
-          reject(row.rowNumber, cell.shown, cell.reason);
+          reject(row.rowNumber, cell.shown, cell);
           continue;
         }
         const text = cell as string;
@@ -119,7 +129,11 @@ export async function parseAudienceFile(filePath: string, fileKind: "csv" | "xls
           }
         }
         if (entries.length >= maxRows) {
-          throw fileError("too_many_rows", `The file has more than ${maxRows.toLocaleString("en")} values, the most one send may have; split it.`);
+          throw fileError(
+            "too_many_rows",
+            `The file has more than ${maxRows.toLocaleString("en")} values, the most one send may have; split it.`,
+            importReason("importErrors.audience.tooManyRows", { max: maxRows }),
+          );
         }
         entries.push({ row: row.rowNumber, raw: text });
       }
@@ -129,20 +143,26 @@ export async function parseAudienceFile(filePath: string, fileKind: "csv" | "xls
   } finally {
     await source.close();
   }
-  if (entries.length === 0 && rejectedCount === 0) throw fileError("empty_file", "The file has no userids or phone numbers in its first column.");
+  if (entries.length === 0 && rejectedCount === 0) {
+    throw fileError("empty_file", "The file has no userids or phone numbers in its first column.", importReason("importErrors.audience.noValues"));
+  }
   const kind = fixedKind ?? (entries.every((e) => normalizePhone(e.raw).ok) ? "phones" : "userids");
   const values: string[] = [];
   const firstRow = new Map<string, number>();
   for (const entry of entries) {
     const checked = kind === "phones" ? normalizePhone(entry.raw) : validateUserid(entry.raw);
     if (!checked.ok) {
-      reject(entry.row, entry.raw, checked.reason);
+      reject(entry.row, entry.raw, checked);
       continue;
     }
     const value = "phone" in checked ? checked.phone : checked.userid;
     const first = firstRow.get(value);
     if (first !== undefined) {
-      reject(entry.row, entry.raw, `${kind === "phones" ? "This number" : "This userid"} is in row ${first} already; it gets one message.`);
+      reject(entry.row, entry.raw, {
+        reason: `${kind === "phones" ? "This number" : "This userid"} is in row ${first} already; it gets one message.`,
+        reasonKey: kind === "phones" ? "importErrors.audience.repeatedPhone" : "importErrors.audience.repeatedUserid",
+        reasonParams: { first },
+      });
       continue;
     }
     firstRow.set(value, entry.row);
@@ -153,6 +173,6 @@ export async function parseAudienceFile(filePath: string, fileKind: "csv" | "xls
 
 /** The reader's file errors are the uploader's to fix: 400 with their code. */
 function asFileError(error: unknown): unknown {
-  if (error instanceof ImportFileError) return fileError(error.code, error.message);
+  if (error instanceof ImportFileError) return fileError(error.code, error.message, error.reason);
   return error;
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { applyDefaultSignature } from "@/lib/channels/send-settings";
+import type { ReasonParams } from "@/lib/i18n/reason";
 import { MAX_TEXT_CHARACTERS, countCharacters } from "./send-schema";
 
 export type ChannelType = "jsms" | "cmpp";
@@ -17,7 +18,8 @@ export interface AudienceFile {
   kind: "userids" | "phones";
   values: string[];
   /** The first refused rows; `rejectedCount` counts them all. */
-  rejected: { row: number; value: string; reason: string }[];
+  /** `reason` in English; `reasonKey` and `reasonParams` (lib/i18n/reason.ts) say it in the operator's language. */
+  rejected: { row: number; value: string; reason: string; reasonKey?: string; reasonParams?: ReasonParams }[];
   rejectedCount: number;
 }
 

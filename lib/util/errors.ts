@@ -10,6 +10,14 @@ export interface ErrorDetail {
 }
 
 export class DomainError extends Error {
+  /**
+   * `message` as a catalogue key and its values (lib/i18n/reason.ts), for an error the console
+   * shows the operator in their language with its particulars (a file name, a limit); answered
+   * beside `message` as `messageKey` / `messageParams`. Set with `withMessageKey`.
+   */
+  messageKey?: string;
+  messageParams?: Record<string, unknown>;
+
   constructor(
     readonly code: string,
     readonly status: number,
@@ -18,6 +26,12 @@ export class DomainError extends Error {
   ) {
     super(message);
     this.name = new.target.name;
+  }
+
+  withMessageKey(key: string, params: Record<string, unknown> = {}): this {
+    this.messageKey = key;
+    this.messageParams = params;
+    return this;
   }
 }
 

@@ -1,3 +1,6 @@
+import type { ImportReasonKey } from "@/lib/contacts/import-reason";
+import type { ReasonParams } from "@/lib/i18n/reason";
+
 /**
  * A cell as the readers hand it to the row checker: its text (numbers already written out
  * exactly as decimals), or a problem the reader found that makes the cell unusable (a formula
@@ -6,7 +9,11 @@
 export interface CellProblem {
   /** The cell as the user would recognise it: "=A2*2", "#N/A", the first characters of a long text. */
   shown: string;
+  /** English, as stored in `import_issues.reason`. */
   reason: string;
+  /** The same sentence as a catalogue key and values, for the operator's language. */
+  reasonKey: ImportReasonKey;
+  reasonParams?: ReasonParams;
 }
 
 export type RawCell = string | CellProblem;
@@ -75,6 +82,8 @@ export function tooLongProblem(preview: string, length: number, maxCellLength: n
     // Always marked as cut: the preview is never the whole value.
     shown: `${preview.slice(0, MAX_SHOWN_VALUE)}…`,
     reason: `The cell holds ${length > maxCellLength * 10 ? "far " : ""}more than ${maxCellLength} characters, which no userid or phone number needs.`,
+    reasonKey: length > maxCellLength * 10 ? "importErrors.cell.farTooLong" : "importErrors.cell.tooLong",
+    reasonParams: { max: maxCellLength },
   };
 }
 

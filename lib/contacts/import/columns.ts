@@ -1,3 +1,4 @@
+import { importReason, type ImportReason } from "@/lib/contacts/import-reason";
 import { parseBindingHeader } from "@/lib/contacts/phone";
 import { columnLetter, isBlankCell, isCellProblem, type RawCell } from "./cells";
 import { ImportFileError, type HeaderProblem, type ImportFileErrorCode } from "./import-file-error";
@@ -20,6 +21,16 @@ export function describeChannelKeys(channelKeys: ReadonlySet<string>): string {
   const keys = [...channelKeys].sort();
   const shown = keys.slice(0, 50).join(", ");
   return `Existing channel keys: ${shown}${keys.length > 50 ? ` and ${keys.length - 50} more` : ""}.`;
+}
+
+/** describeChannelKeys as a catalogue key, for the operator's language. */
+export function channelKeysReason(channelKeys: ReadonlySet<string>): ImportReason {
+  if (channelKeys.size === 0) return importReason("importErrors.header.noChannels");
+  const keys = [...channelKeys].sort();
+  const shown = keys.slice(0, 50).join(", ");
+  return keys.length > 50
+    ? importReason("importErrors.header.channelKeysMore", { keys: shown, more: keys.length - 50 })
+    : importReason("importErrors.header.channelKeys", { keys: shown });
 }
 
 /** Finds the channel a header names: exactly, else case-insensitively when only one matches. */
@@ -47,13 +58,25 @@ export function resolveColumns(headerCells: readonly (RawCell | undefined)[] | n
     if (isBlankCell(cell)) continue;
     const letter = columnLetter(index);
     if (isCellProblem(cell)) {
-      problems.push({ code: "bad_header", column: letter, message: `The header in column ${letter} (${cell.shown}) cannot be read: ${cell.reason}` });
+      problems.push({
+        code: "bad_header",
+        column: letter,
+        message: `The header in column ${letter} (${cell.shown}) cannot be read: ${cell.reason}`,
+        key: "importErrors.headerProblem.unreadable",
+        params: { letter, shown: cell.shown, reason: importReason(cell.reasonKey, cell.reasonParams) },
+      });
       continue;
     }
     const header = (cell as string).trim();
     const parsed = parseBindingHeader(header);
     if (!parsed) {
-      problems.push({ code: "bad_header", column: header, message: `Column ${letter} has the unknown header "${header}".` });
+      problems.push({
+        code: "bad_header",
+        column: header,
+        message: `Column ${letter} has the unknown header "${header}".`,
+        key: "importErrors.headerProblem.unknown",
+        params: { letter, header },
+      });
       continue;
     }
     let bindId: string;
@@ -68,6 +91,8 @@ export function resolveColumns(headerCells: readonly (RawCell | undefined)[] | n
           code: "unknown_channel",
           column: header,
           message: `Column ${letter} ("${header}") names the channel key "${parsed.bindId}", and no channel has that key.`,
+          key: "importErrors.headerProblem.unknownChannel",
+          params: { letter, header, key: parsed.bindId },
         });
         continue;
       }
@@ -76,10 +101,18 @@ export function resolveColumns(headerCells: readonly (RawCell | undefined)[] | n
     const earlier = seen.get(bindId);
     if (earlier) {
       const what = bindId === "userid" ? "the userid" : bindId === "all" ? "the phone for all channels" : `the phone for channel ${bindId}`;
+      const whatReason =
+        bindId === "userid"
+          ? importReason("importErrors.headerProblem.whatUserid")
+          : bindId === "all"
+            ? importReason("importErrors.headerProblem.whatAll")
+            : importReason("importErrors.headerProblem.whatChannel", { key: bindId });
       problems.push({
         code: "duplicate_column",
         column: header,
         message: `Columns ${earlier.letter} ("${earlier.header}") and ${letter} ("${header}") both give ${what}.`,
+        key: "importErrors.headerProblem.duplicate",
+        params: { earlierLetter: earlier.letter, earlierHeader: earlier.header, letter, header, what: whatReason },
       });
       continue;
     }
@@ -98,6 +131,7 @@ export function resolveColumns(headerCells: readonly (RawCell | undefined)[] | n
       message: empty
         ? "The first row is empty; it must hold the column headers, starting with userid."
         : "There is no userid column; the header row must have one.",
+      key: empty ? "importErrors.headerProblem.emptyHeaderRow" : "importErrors.headerProblem.missingUserid",
     });
   }
 
@@ -106,7 +140,9 @@ export function resolveColumns(headerCells: readonly (RawCell | undefined)[] | n
     throw new ImportFileError(
       problems[0]!.code,
       `The header row cannot be used, so nothing was imported. ${list} ${ACCEPTED_HEADERS} ${describeChannelKeys(channelKeys)}`,
-      problems.map(({ column, message }) => ({ column, message })),
+      // The problems are listed one by one beside this sentence (errorDetails), not inside it.
+      importReason("importErrors.header.refused", { channels: channelKeysReason(channelKeys) }),
+      problems.map(({ code: _code, ...problem }) => problem),
     );
   }
   return { columns, byIndex, useridIndex };

@@ -1,4 +1,5 @@
 import iconv from "iconv-lite";
+import { importReason, type ImportReason } from "@/lib/contacts/import-reason";
 import { ImportFileError } from "./import-file-error";
 
 /**
@@ -19,10 +20,11 @@ interface ChunkDecoder {
   end(): string;
 }
 
-function badEncoding(detail: string): ImportFileError {
+function badEncoding(detail: string, why: ImportReason): ImportFileError {
   return new ImportFileError(
     "bad_encoding",
     `The file's text is neither UTF-8 nor GBK (${detail}). In Excel choose Save As › "CSV UTF-8 (Comma delimited)" and upload that file.`,
+    importReason("importErrors.badEncoding.refused", { detail: why }),
   );
 }
 
@@ -46,7 +48,7 @@ function utf8Decoder(): ChunkDecoder {
       offset += length;
       return text;
     } catch {
-      throw badEncoding(`it stops being valid UTF-8 after byte ${offset.toLocaleString("en")}`);
+      throw badEncoding(`it stops being valid UTF-8 after byte ${offset.toLocaleString("en")}`, importReason("importErrors.badEncoding.notUtf8After", { offset }));
     }
   };
   return {
@@ -59,7 +61,7 @@ function iconvDecoder(encoding: "gb18030" | "utf-16le" | "utf-16be"): ChunkDecod
   const decoder = iconv.getDecoder(encoding, { stripBOM: true });
   const checked = (text: string): string => {
     // iconv writes U+FFFD for bytes that are not GBK: the file is in some other encoding.
-    if (encoding === "gb18030" && text.indexOf("\ufffd") >= 0) throw badEncoding("some bytes are not valid GBK either");
+    if (encoding === "gb18030" && text.indexOf("\ufffd") >= 0) throw badEncoding("some bytes are not valid GBK either", importReason("importErrors.badEncoding.notGbk"));
     return text;
   };
   return { write: (chunk) => checked(decoder.write(chunk)), end: () => checked(decoder.end() ?? "") };

@@ -3,7 +3,8 @@ import type { RawRow } from "./cells";
 import { CsvTextDecoder } from "./csv-decoder";
 import { CsvTokenizer } from "./csv-tokenizer";
 import { readRange } from "./file-range";
-import { readHead, sniffBytes } from "./file-sniff";
+import { readHead, sniffBytes, type SniffedKind } from "./file-sniff";
+import { importReason, type ImportReasonKey } from "@/lib/contacts/import-reason";
 import { ImportFileError } from "./import-file-error";
 import { throwIfCancelled, type RawRowSource } from "./row-source";
 
@@ -13,13 +14,23 @@ export interface CsvSourceOptions {
   signal?: AbortSignal;
 }
 
-const NOT_CSV: Record<string, string> = {
-  zip: "This is an Excel workbook (.xlsx) or another zip archive, not a CSV file. Upload it with the .xlsx extension.",
-  ole2: "This is an old Excel (.xls) or other Microsoft Office file, not a CSV file. Save it in Excel as CSV UTF-8 or as .xlsx.",
-  pdf: "This is a PDF document, not a CSV file.",
-  image: "This is an image, not a CSV file.",
-  gzip: "This is a compressed (gzip) file, not a CSV file; unpack it first.",
-  binary: "This is a binary file, not a CSV text file. In Excel choose Save As › CSV UTF-8 (Comma delimited).",
+/** What a file that is not text is, in English and as the catalogue key of the same sentence. */
+const NOT_CSV: Partial<Record<SniffedKind, { message: string; key: ImportReasonKey }>> = {
+  zip: {
+    message: "This is an Excel workbook (.xlsx) or another zip archive, not a CSV file. Upload it with the .xlsx extension.",
+    key: "importErrors.notCsv.zip",
+  },
+  ole2: {
+    message: "This is an old Excel (.xls) or other Microsoft Office file, not a CSV file. Save it in Excel as CSV UTF-8 or as .xlsx.",
+    key: "importErrors.notCsv.ole2",
+  },
+  pdf: { message: "This is a PDF document, not a CSV file.", key: "importErrors.notCsv.pdf" },
+  image: { message: "This is an image, not a CSV file.", key: "importErrors.notCsv.image" },
+  gzip: { message: "This is a compressed (gzip) file, not a CSV file; unpack it first.", key: "importErrors.notCsv.gzip" },
+  binary: {
+    message: "This is a binary file, not a CSV text file. In Excel choose Save As › CSV UTF-8 (Comma delimited).",
+    key: "importErrors.notCsv.binary",
+  },
 };
 
 /** Opens a .csv for streaming: checks that it is text, then decodes and splits it chunk by chunk. */
@@ -28,9 +39,9 @@ export async function openCsvSource(options: CsvSourceOptions): Promise<RawRowSo
   try {
     const size = (await file.stat()).size;
     const kind = sniffBytes(await readHead(file));
-    if (kind === "empty") throw new ImportFileError("empty_sheet", "The file is empty.");
-    const message = NOT_CSV[kind];
-    if (message) throw new ImportFileError("not_csv", message);
+    if (kind === "empty") throw new ImportFileError("empty_sheet", "The file is empty.", importReason("importErrors.emptySheet.file"));
+    const notCsv = NOT_CSV[kind];
+    if (notCsv) throw new ImportFileError("not_csv", notCsv.message, importReason(notCsv.key));
     return new CsvSource(options, file, size);
   } catch (error) {
     await file.close();

@@ -1,4 +1,5 @@
 import { MAX_COLUMNS, isBlankCell, isCellProblem, shownValue, tooLongProblem, type ExtraCell, type RawCell, type RawRow } from "./cells";
+import { importReason } from "@/lib/contacts/import-reason";
 import { ImportFileError } from "./import-file-error";
 
 /**
@@ -74,6 +75,7 @@ export class CsvTokenizer {
       throw new ImportFileError(
         "corrupt_file",
         `The CSV file has a quote (") in row ${this.quoteRow} that is never closed, so everything after it would be one cell. Fix that row and upload the file again.`,
+        importReason("importErrors.corrupt.unclosedQuote", { row: this.quoteRow }),
       );
     }
     if (this.state !== FIELD_START || this.column > 0) {

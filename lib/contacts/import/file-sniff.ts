@@ -1,4 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
+import { importReason } from "@/lib/contacts/import-reason";
 import { ImportFileError } from "./import-file-error";
 
 /**
@@ -92,16 +93,19 @@ export async function ole2Error(file: FileHandle, fileSize: number): Promise<Imp
     return new ImportFileError(
       "encrypted_workbook",
       "The workbook is protected with a password (Excel encrypts such files). Open it in Excel, remove the password (File › Info › Protect Workbook › Encrypt with Password, clear it), save and upload it again.",
+      importReason("importErrors.encrypted.password"),
     );
   }
   if (names.has("Workbook") || names.has("Book")) {
     return new ImportFileError(
       "not_xlsx",
       "This is an old Excel 97–2003 workbook (.xls), not an .xlsx. Open it in Excel and save it as an Excel Workbook (.xlsx), then upload that file.",
+      importReason("importErrors.notXlsx.xls"),
     );
   }
   return new ImportFileError(
     "not_xlsx",
     "This file is in the older Microsoft Office container format, not an Excel .xlsx workbook: it is either a password-protected workbook or an Excel 97–2003 (.xls) or other Office file. Open it in Excel, remove any password and save it as an Excel Workbook (.xlsx).",
+    importReason("importErrors.notXlsx.ole"),
   );
 }

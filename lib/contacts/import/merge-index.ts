@@ -1,4 +1,5 @@
 import { columnLetter } from "./cells";
+import { importReason } from "@/lib/contacts/import-reason";
 import { ImportFileError } from "./import-file-error";
 import type { MergeCover } from "./row-checker";
 import type { CellRange } from "./sheet-prescan";
@@ -24,7 +25,15 @@ export class MergeIndex {
       throw new ImportFileError(
         "bad_header",
         `The header cells ${header.ref} are merged; every column needs a header cell of its own. Unmerge them and give each column its header.`,
-        [{ column: columnLetter(header.firstColumn), message: `Merged header cells ${header.ref}.` }],
+        importReason("importErrors.header.merged", { ref: header.ref }),
+        [
+          {
+            column: columnLetter(header.firstColumn),
+            message: `Merged header cells ${header.ref}.`,
+            key: "importErrors.headerProblem.merged",
+            params: { ref: header.ref },
+          },
+        ],
       );
     }
     // Data rows start at 2: a range from the header down counts from row 2.

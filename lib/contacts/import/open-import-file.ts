@@ -1,6 +1,7 @@
 import { isBlankCell, isCellProblem, shownValue, type RawRow } from "./cells";
 import { resolveColumns, type ColumnLayout } from "./columns";
 import { openCsvSource } from "./csv-source";
+import { importReason } from "@/lib/contacts/import-reason";
 import { ImportFileError } from "./import-file-error";
 import { RowChecker } from "./row-checker";
 import { throwIfCancelled, type RawRowSource } from "./row-source";
@@ -68,11 +69,12 @@ export async function openImportFile(options: ReadImportOptions): Promise<Opened
         pending = rows.slice(at + 1);
       }
     }
-    if (header === null) throw new ImportFileError("empty_sheet", "The sheet is empty: there is no header row and no data.");
+    if (header === null) throw new ImportFileError("empty_sheet", "The sheet is empty: there is no header row and no data.", importReason("importErrors.emptySheet.noRows"));
     if (header.rowNumber !== 1) {
       throw new ImportFileError(
         "bad_header",
         `Row 1 is empty, and the first filled row is row ${header.rowNumber}; the first row must hold the column headers (userid, phone, phone:KEY …).`,
+        importReason("importErrors.header.rowOneEmpty", { row: header.rowNumber }),
       );
     }
     layout = resolveColumns(header.cells, options.channelKeys);
@@ -104,6 +106,7 @@ export async function openImportFile(options: ReadImportOptions): Promise<Opened
         throw new ImportFileError(
           "too_many_rows",
           `The file has more than ${maxRows.toLocaleString("en")} data rows, the most one import may have; it stopped at row ${raw.rowNumber.toLocaleString("en")}. Split the file and import the parts one after another.`,
+          importReason("importErrors.tooManyRows.reader", { max: maxRows, row: raw.rowNumber }),
         );
       }
       checker.check(raw, rows, issues);

@@ -70,7 +70,16 @@ describe("reading a .csv", () => {
       6: { userid: "d", phones: { all: "13800138000" } },
     });
     // A line break inside a userid is a control character.
-    expect(issues).toEqual([{ rowNumber: 3, column: "userid", value: "multi\nline", reason: expect.stringMatching(/control character/), severity: "error" }]);
+    expect(issues).toEqual([
+      {
+        rowNumber: 3,
+        column: "userid",
+        value: "multi\nline",
+        reason: expect.stringMatching(/control character/),
+        reasonKey: "importErrors.userid.control",
+        severity: "error",
+      },
+    ]);
   });
 
   it("follows Excel's sep= line and detects tab-separated files", async () => {

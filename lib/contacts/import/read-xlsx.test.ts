@@ -40,13 +40,30 @@ describe("reading an .xlsx written by LibreOffice", () => {
     });
     expect(issues).toEqual([
       // Row 6 has one bad number: the whole row is rejected, its good C6 too.
-      { rowNumber: 6, column: "phone", value: "12345", reason: expect.stringMatching(/not a mainland mobile/), severity: "error" },
-      { rowNumber: 7, column: "userid", value: "", reason: "The userid is missing, but the row has other values.", severity: "error" },
+      {
+        rowNumber: 6,
+        column: "phone",
+        value: "12345",
+        reason: expect.stringMatching(/not a mainland mobile/),
+        reasonKey: "importErrors.phone.notMainland",
+        reasonParams: { given: "12345" },
+        severity: "error",
+      },
+      {
+        rowNumber: 7,
+        column: "userid",
+        value: "",
+        reason: "The userid is missing, but the row has other values.",
+        reasonKey: "importErrors.row.missingUserid",
+        severity: "error",
+      },
       {
         rowNumber: 2,
         column: "userid",
         value: "alice",
         reason: expect.stringMatching(/^Rows 2 and 8 have the same userid.*row 8's wins\.$/),
+        reasonKey: "importErrors.row.duplicateUserid",
+        reasonParams: { earlier: 2, later: 8 },
         severity: "warning",
       },
     ]);
@@ -71,7 +88,18 @@ describe("reading an .xlsx written by LibreOffice", () => {
     expect(error.code).toBe("unknown_channel");
     expect(error.message).toContain('Column D ("phone(chan000002)") names the channel key "chan000002", and no channel has that key.');
     expect(error.message).toContain("Existing channel keys: chan000001, chan000003.");
-    expect(error.details).toEqual([{ column: "phone(chan000002)", message: expect.stringContaining("chan000002") }]);
+    expect(error.details).toEqual([
+      {
+        column: "phone(chan000002)",
+        message: expect.stringContaining("chan000002"),
+        key: "importErrors.headerProblem.unknownChannel",
+        params: { letter: "D", header: "phone(chan000002)", key: "chan000002" },
+      },
+    ]);
+    expect(error.reason).toEqual({
+      key: "importErrors.header.refused",
+      params: { channels: { key: "importErrors.header.channelKeys", params: { keys: "chan000001, chan000003" } } },
+    });
   });
 
   it("uses a formula's saved result, and rejects a row whose formula fails", async () => {
@@ -81,7 +109,17 @@ describe("reading an .xlsx written by LibreOffice", () => {
       3: { userid: "f2", phones: { all: "13900139001" } },
       5: { userid: "f4", phones: { all: "13600136000", chan000001: "13600136000" } },
     });
-    expect(issues).toEqual([{ rowNumber: 4, column: "phone", value: "=1/0", reason: "The cell shows the error #DIV/0! (its formula fails).", severity: "error" }]);
+    expect(issues).toEqual([
+      {
+        rowNumber: 4,
+        column: "phone",
+        value: "=1/0",
+        reason: "The cell shows the error #DIV/0! (its formula fails).",
+        reasonKey: "importErrors.cell.formulaError",
+        reasonParams: { error: "#DIV/0!" },
+        severity: "error",
+      },
+    ]);
   });
 
   it("rejects a row whose formula has no saved result", async () => {

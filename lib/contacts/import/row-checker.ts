@@ -1,4 +1,6 @@
+import type { ImportReasonKey } from "@/lib/contacts/import-reason";
 import { normalizePhone } from "@/lib/contacts/phone";
+import type { ReasonParams } from "@/lib/i18n/reason";
 import { columnLetter, isBlankCell, isCellProblem, shownValue, tooLongProblem, type RawCell, type RawRow } from "./cells";
 import type { ColumnLayout } from "./columns";
 import type { ImportIssue, ImportRow } from "./types";
@@ -22,8 +24,17 @@ export interface RowCheckerOptions {
 
 export type RowOutcome = "blank" | "accepted" | "rejected";
 
-const NO_HEADER_REASON =
-  "This cell has a value but its column has no header, so it cannot be imported; give the column a header or clear the cell.";
+const NO_HEADER_REASON: Why = {
+  reason: "This cell has a value but its column has no header, so it cannot be imported; give the column a header or clear the cell.",
+  reasonKey: "importErrors.row.noHeader",
+};
+
+/** A row issue's reason: the English sentence and the same as a catalogue key. */
+interface Why {
+  reason: string;
+  reasonKey: ImportReasonKey;
+  reasonParams?: ReasonParams;
+}
 
 /**
  * Turns raw rows into accepted rows and issues. A row is taken whole or not at all: one bad cell
@@ -66,7 +77,11 @@ export class RowChecker {
         rowNumber,
         this.columnName(merge.column),
         cellText(cells[merge.column]),
-        `This row is part of the merged cells ${merge.ref}; a merged cell shows one value over several cells, so unmerge them and fill in every cell.`,
+        {
+          reason: `This row is part of the merged cells ${merge.ref}; a merged cell shows one value over several cells, so unmerge them and fill in every cell.`,
+          reasonKey: "importErrors.row.merged",
+          reasonParams: { ref: merge.ref },
+        },
       );
     }
     for (const index of this.unnamed) {
@@ -78,13 +93,16 @@ export class RowChecker {
     let userid: string | null = null;
     const useridCell = cells[this.options.layout.useridIndex];
     if (isBlankCell(useridCell)) {
-      this.reject(issues, rowNumber, this.useridHeader, "", "The userid is missing, but the row has other values.");
+      this.reject(issues, rowNumber, this.useridHeader, "", {
+        reason: "The userid is missing, but the row has other values.",
+        reasonKey: "importErrors.row.missingUserid",
+      });
     } else if (isCellProblem(useridCell)) {
-      this.reject(issues, rowNumber, this.useridHeader, useridCell.shown, useridCell.reason);
+      this.reject(issues, rowNumber, this.useridHeader, useridCell.shown, useridCell);
     } else {
       const checked = validateUserid(useridCell as string);
       if (checked.ok) userid = checked.userid;
-      else this.reject(issues, rowNumber, this.useridHeader, useridCell as string, checked.reason);
+      else this.reject(issues, rowNumber, this.useridHeader, useridCell as string, checked);
     }
 
     const phones: Record<string, string> = {};
@@ -93,12 +111,12 @@ export class RowChecker {
       if (isBlankCell(cell)) continue; // blank: the existing binding is kept
       const problem = this.cellProblem(cell!);
       if (problem) {
-        this.reject(issues, rowNumber, column.header, problem.shown, problem.reason);
+        this.reject(issues, rowNumber, column.header, problem.shown, problem);
         continue;
       }
       const normalized = normalizePhone(cell as string);
       if (normalized.ok) phones[column.bindId] = normalized.phone;
-      else this.reject(issues, rowNumber, column.header, cell as string, normalized.reason);
+      else this.reject(issues, rowNumber, column.header, cell as string, normalized);
     }
 
     if (issues.length > errorsBefore || userid === null) return "rejected";
@@ -110,6 +128,8 @@ export class RowChecker {
         column: this.useridHeader,
         value: shownValue(userid),
         reason: `Rows ${earlier} and ${rowNumber} have the same userid; both are applied in file order, so where both give a number for the same column, row ${rowNumber}'s wins.`,
+        reasonKey: "importErrors.row.duplicateUserid",
+        reasonParams: { earlier, later: rowNumber },
         severity: "warning",
       });
     }
@@ -117,8 +137,10 @@ export class RowChecker {
     return "accepted";
   }
 
-  private reject(issues: ImportIssue[], rowNumber: number, column: string, value: string, reason: string): void {
-    issues.push({ rowNumber, column, value: shownValue(value), reason, severity: "error" });
+  private reject(issues: ImportIssue[], rowNumber: number, column: string, value: string, why: Why): void {
+    const issue: ImportIssue = { rowNumber, column, value: shownValue(value), reason: why.reason, reasonKey: why.reasonKey, severity: "error" };
+    if (why.reasonParams) issue.reasonParams = why.reasonParams;
+    issues.push(issue);
   }
 
   private columnName(index: number): string {

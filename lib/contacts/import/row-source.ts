@@ -1,4 +1,5 @@
 import type { RawRow } from "./cells";
+import { importReason } from "@/lib/contacts/import-reason";
 import { ImportFileError } from "./import-file-error";
 import type { MergeCover } from "./row-checker";
 
@@ -23,5 +24,5 @@ export interface RawRowSource {
 }
 
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new ImportFileError("cancelled", "The import was cancelled.");
+  if (signal?.aborted) throw new ImportFileError("cancelled", "The import was cancelled.", importReason("importErrors.run.cancelled"));
 }

@@ -1,4 +1,5 @@
 import { tooLongProblem, type RawCell } from "./cells";
+import { importReason } from "@/lib/contacts/import-reason";
 import { ImportFileError } from "./import-file-error";
 import { XmlChunkScanner } from "./xml-scanner";
 import { decodeXmlText } from "./xml-text";
@@ -61,6 +62,7 @@ export class SharedStringTable {
       throw new ImportFileError(
         "too_many_strings",
         `The workbook's shared strings table has more than ${this.limits.maxStrings.toLocaleString("en")} entries, more than a sheet within the row limit can use: the file is damaged or was made to overload the import. Copy the sheet with the contacts into a new workbook, save it and upload that.`,
+        importReason("importErrors.tooManyStrings.count", { max: this.limits.maxStrings }),
       );
     }
     this.bytes += 2 * text.length;
@@ -68,6 +70,7 @@ export class SharedStringTable {
       throw new ImportFileError(
         "too_many_strings",
         `The workbook's shared strings add up to more than ${formatMiB(this.limits.maxBytes)} of text, more than a sheet within the row limit can use: the file is damaged or was made to overload the import. Copy the sheet with the contacts into a new workbook, save it and upload that.`,
+        importReason("importErrors.tooManyStrings.bytes", { size: formatMiB(this.limits.maxBytes) }),
       );
     }
     if (fullLength > this.maxCellLength) this.tooLong.set(this.count, fullLength);

@@ -1,3 +1,4 @@
+import { importReason } from "@/lib/contacts/import-reason";
 import { ImportFileError } from "./import-file-error";
 
 /**
@@ -84,7 +85,11 @@ const MAX_TAG = 1 << 20;
 
 function unclosedTag(buf: Buffer, at: number): number {
   if (buf.length - at > MAX_TAG) {
-    throw new ImportFileError("corrupt_file", "The workbook is damaged and cannot be read (a tag longer than a megabyte).");
+    throw new ImportFileError(
+      "corrupt_file",
+      "The workbook is damaged and cannot be read (a tag longer than a megabyte).",
+      importReason("importErrors.corrupt.tagTooLong"),
+    );
   }
   return Math.max(0, at - LOOK_BEHIND);
 }
@@ -156,7 +161,11 @@ export class SheetPrescan {
       const range = refRange(buf, at, gt);
       if (range && (range.lastRow > range.firstRow || range.lastColumn > range.firstColumn)) {
         if (this.merges.length >= MAX_MERGES) {
-          throw new ImportFileError("merged_cells", `The sheet has more than ${MAX_MERGES} merged ranges; unmerge the cells and upload it again.`);
+          throw new ImportFileError(
+            "merged_cells",
+            `The sheet has more than ${MAX_MERGES} merged ranges; unmerge the cells and upload it again.`,
+            importReason("importErrors.mergedCells.tooMany", { max: MAX_MERGES }),
+          );
         }
         this.merges.push(range);
       }

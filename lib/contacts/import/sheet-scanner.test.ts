@@ -68,9 +68,14 @@ describe("SheetScanner", () => {
       4096,
     );
     expect(rows[0]!.cells).toEqual([
-      { shown: "#N/A", reason: "The cell shows the error #N/A." },
-      { shown: "=SUM(A1:A9)", reason: expect.stringMatching(/no saved result/) },
-      { shown: `${"y".repeat(200)}…`, reason: "The cell holds far more than 1000 characters, which no userid or phone number needs." },
+      { shown: "#N/A", reason: "The cell shows the error #N/A.", reasonKey: "importErrors.cell.errorValue", reasonParams: { error: "#N/A" } },
+      { shown: "=SUM(A1:A9)", reason: expect.stringMatching(/no saved result/), reasonKey: "importErrors.cell.formulaNoResult" },
+      {
+        shown: `${"y".repeat(200)}…`,
+        reason: "The cell holds far more than 1000 characters, which no userid or phone number needs.",
+        reasonKey: "importErrors.cell.farTooLong",
+        reasonParams: { max: 1000 },
+      },
     ]);
   });
 
@@ -95,7 +100,12 @@ describe("SharedStringTable", () => {
     expect(table.get(4095)).toBe("s4095");
     expect(table.get(4096)).toBe("s4096");
     expect(table.get(9999)).toBe("s9999");
-    expect(table.get(10_000)).toEqual({ shown: "xxxxx…", reason: expect.stringMatching(/more than 10 characters/) });
+    expect(table.get(10_000)).toEqual({
+      shown: "xxxxx…",
+      reason: expect.stringMatching(/more than 10 characters/),
+      reasonKey: "importErrors.cell.tooLong",
+      reasonParams: { max: 10 },
+    });
     expect(table.get(10_001)).toBeUndefined();
     expect(table.get(-1)).toBeUndefined();
   });

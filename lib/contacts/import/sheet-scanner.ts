@@ -267,13 +267,20 @@ export class SheetScanner extends XmlChunkScanner {
       return {
         shown,
         reason: "The formula has no saved result. Open the file in Excel or LibreOffice, let it calculate, save it and upload it again.",
+        reasonKey: "importErrors.cell.formulaNoResult",
       };
     }
     const raw = this.raw;
     switch (this.cellType) {
       case "s": {
         const entry = this.options.sharedStrings.get(Number(raw));
-        return entry ?? { shown: raw, reason: "The cell refers to a shared text that the workbook does not contain; the file is damaged." };
+        return (
+          entry ?? {
+            shown: raw,
+            reason: "The cell refers to a shared text that the workbook does not contain; the file is damaged.",
+            reasonKey: "importErrors.cell.missingSharedString",
+          }
+        );
       }
       case "str":
       case "inlineStr":
@@ -286,12 +293,20 @@ export class SheetScanner extends XmlChunkScanner {
         return {
           shown: this.hasFormula && this.formula ? `=${decodeXmlText(this.formula)}` : error,
           reason: `The cell shows the error ${error}${this.hasFormula ? " (its formula fails)" : ""}.`,
+          reasonKey: this.hasFormula ? "importErrors.cell.formulaError" : "importErrors.cell.errorValue",
+          reasonParams: { error },
         };
       }
       default: {
         // A number: written out exactly, never through a float and back.
         if (isPlainInteger(raw)) return raw;
-        return exactDecimal(raw) ?? { shown: shownValue(raw), reason: "The cell is marked as a number but does not hold one; the file is damaged." };
+        return (
+          exactDecimal(raw) ?? {
+            shown: shownValue(raw),
+            reason: "The cell is marked as a number but does not hold one; the file is damaged.",
+            reasonKey: "importErrors.cell.notANumber",
+          }
+        );
       }
     }
   }

@@ -1,4 +1,6 @@
 /** The reader's public shapes; see README.md beside this file. */
+import type { ImportReasonKey } from "@/lib/contacts/import-reason";
+import type { ReasonParams } from "@/lib/i18n/reason";
 
 export type ImportFileKind = "xlsx" | "csv";
 
@@ -19,6 +21,9 @@ export interface ImportIssue {
   value: string;
   /** A readable English sentence. */
   reason: string;
+  /** The same sentence as a catalogue key (`importErrors.*`) and its values, for the operator's language. */
+  reasonKey: ImportReasonKey;
+  reasonParams?: ReasonParams;
   /** An error rejects its whole row; a warning does not. */
   severity: "error" | "warning";
 }

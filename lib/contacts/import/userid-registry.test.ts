@@ -33,8 +33,13 @@ describe("validateUserid", () => {
     expect(validateUserid("  u1 ")).toEqual({ ok: true, userid: "u1" });
     expect(validateUserid("张".repeat(64))).toEqual({ ok: true, userid: "张".repeat(64) });
     expect(validateUserid("😀".repeat(64)).ok).toBe(true);
-    expect(validateUserid("a".repeat(65))).toEqual({ ok: false, reason: "The userid is longer than 64 characters." });
-    expect(validateUserid(" ")).toEqual({ ok: false, reason: "The userid is empty." });
+    expect(validateUserid("a".repeat(65))).toEqual({
+      ok: false,
+      reason: "The userid is longer than 64 characters.",
+      reasonKey: "importErrors.userid.tooLong",
+      reasonParams: { max: 64 },
+    });
+    expect(validateUserid(" ")).toEqual({ ok: false, reason: "The userid is empty.", reasonKey: "importErrors.userid.empty" });
   });
 
   it("refuses control characters", () => {

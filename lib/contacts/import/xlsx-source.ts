@@ -2,6 +2,7 @@ import { isAscii } from "node:buffer";
 import fs, { type FileHandle } from "node:fs/promises";
 import type { RawRow } from "./cells";
 import { ole2Error, readHead, sniffBytes } from "./file-sniff";
+import { importReason } from "@/lib/contacts/import-reason";
 import { ImportFileError } from "./import-file-error";
 import { throwIfCancelled, type RawRowSource } from "./row-source";
 import { SharedStringTable, SharedStringsScanner, sharedStringLimits } from "./shared-strings";
@@ -29,11 +30,21 @@ export async function openXlsxSource(options: XlsxSourceOptions): Promise<RawRow
     const { size } = await file.stat();
     const kind = sniffBytes(await readHead(file, 4096));
     if (kind === "ole2") throw await ole2Error(file, size);
-    if (kind === "empty") throw new ImportFileError("empty_sheet", "The file is empty.");
+    if (kind === "empty") throw new ImportFileError("empty_sheet", "The file is empty.", importReason("importErrors.emptySheet.file"));
     if (kind === "text") {
-      throw new ImportFileError("not_xlsx", "This file is text (it looks like a CSV file), not an Excel workbook. Upload it with the .csv extension, or save it in Excel as .xlsx.");
+      throw new ImportFileError(
+        "not_xlsx",
+        "This file is text (it looks like a CSV file), not an Excel workbook. Upload it with the .csv extension, or save it in Excel as .xlsx.",
+        importReason("importErrors.notXlsx.text"),
+      );
     }
-    if (kind !== "zip") throw new ImportFileError("not_xlsx", "This file is not an Excel workbook (.xlsx); it does not even start like one.");
+    if (kind !== "zip") {
+      throw new ImportFileError(
+        "not_xlsx",
+        "This file is not an Excel workbook (.xlsx); it does not even start like one.",
+        importReason("importErrors.notXlsx.notZip"),
+      );
+    }
 
     const entries = await readZipDirectory(file, size);
     checkDeclaredSizes(entries, options);
@@ -66,6 +77,7 @@ function checkDimension(lastRow: number, maxRows: number): void {
   throw new ImportFileError(
     "too_many_rows",
     `The sheet uses rows down to row ${lastRow.toLocaleString("en")}: more than the ${maxRows.toLocaleString("en")} data rows one import may have. Split the file; if the rows below your data are empty, delete them in Excel and save again.`,
+    importReason("importErrors.tooManyRows.dimension", { lastRow, max: maxRows }),
   );
 }
 

@@ -1,4 +1,5 @@
 import { findTagEnd } from "./xml-text";
+import { importReason } from "@/lib/contacts/import-reason";
 import { ImportFileError } from "./import-file-error";
 
 /**
@@ -39,7 +40,11 @@ export abstract class XmlChunkScanner {
     this.carry = "";
     this.scan(text, true);
     if (!this.done && this.carry.trim().length > 0) {
-      throw new ImportFileError("corrupt_file", "The workbook is damaged and cannot be read (a part ends in the middle of a tag).");
+      throw new ImportFileError(
+        "corrupt_file",
+        "The workbook is damaged and cannot be read (a part ends in the middle of a tag).",
+        importReason("importErrors.corrupt.tagCut"),
+      );
     }
   }
 
@@ -63,7 +68,11 @@ export abstract class XmlChunkScanner {
       }
       if (end < 0) {
         if (n - lt > XmlChunkScanner.MAX_TAG) {
-          throw new ImportFileError("corrupt_file", "The workbook is damaged and cannot be read (a tag longer than a megabyte).");
+          throw new ImportFileError(
+            "corrupt_file",
+            "The workbook is damaged and cannot be read (a tag longer than a megabyte).",
+            importReason("importErrors.corrupt.tagTooLong"),
+          );
         }
         this.carry = text.slice(lt);
         return;

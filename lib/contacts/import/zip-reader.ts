@@ -2,6 +2,7 @@ import type { FileHandle } from "node:fs/promises";
 import { Readable, pipeline } from "node:stream";
 import zlib from "node:zlib";
 import { readRange } from "./file-range";
+import { importReason, type ImportReason } from "@/lib/contacts/import-reason";
 import { ImportFileError } from "./import-file-error";
 
 /**
@@ -35,8 +36,13 @@ const EOCD64_SIGNATURE = 0x06064b50;
 const CENTRAL_SIGNATURE = 0x02014b50;
 const LOCAL_SIGNATURE = 0x04034b50;
 
-function corrupt(detail: string): ImportFileError {
-  return new ImportFileError("corrupt_file", `The workbook is damaged and cannot be read (${detail}). Open it in Excel, save it again and upload the new file.`);
+/** `detail` in English for the message; `why` is the same detail as a catalogue key. */
+function corrupt(detail: string, why: ImportReason): ImportFileError {
+  return new ImportFileError(
+    "corrupt_file",
+    `The workbook is damaged and cannot be read (${detail}). Open it in Excel, save it again and upload the new file.`,
+    importReason("importErrors.corrupt.zip", { detail: why }),
+  );
 }
 
 async function readAt(file: FileHandle, position: number, length: number): Promise<Buffer> {
@@ -56,7 +62,7 @@ export async function readZipDirectory(file: FileHandle, fileSize: number): Prom
       break;
     }
   }
-  if (eocd < 0) throw corrupt("the end of the zip archive is missing; the file may be cut short");
+  if (eocd < 0) throw corrupt("the end of the zip archive is missing; the file may be cut short", importReason("importErrors.corruptDetail.eocdMissing"));
 
   let entryCount = tail.readUInt16LE(eocd + 10);
   let directorySize = tail.readUInt32LE(eocd + 12);
@@ -64,22 +70,22 @@ export async function readZipDirectory(file: FileHandle, fileSize: number): Prom
   if (directoryOffset === 0xffffffff || entryCount === 0xffff) {
     // ZIP64: the real numbers are in the ZIP64 end record, found through its locator.
     const locatorAt = eocd - 20;
-    if (locatorAt < 0 || tail.readUInt32LE(locatorAt) !== EOCD64_LOCATOR_SIGNATURE) throw corrupt("a ZIP64 record is missing");
+    if (locatorAt < 0 || tail.readUInt32LE(locatorAt) !== EOCD64_LOCATOR_SIGNATURE) throw corrupt("a ZIP64 record is missing", importReason("importErrors.corruptDetail.zip64Missing"));
     const eocd64Offset = Number(tail.readBigUInt64LE(locatorAt + 8));
     const record = await readAt(file, eocd64Offset, 56);
-    if (record.length < 56 || record.readUInt32LE(0) !== EOCD64_SIGNATURE) throw corrupt("the ZIP64 record is damaged");
+    if (record.length < 56 || record.readUInt32LE(0) !== EOCD64_SIGNATURE) throw corrupt("the ZIP64 record is damaged", importReason("importErrors.corruptDetail.zip64Damaged"));
     entryCount = Number(record.readBigUInt64LE(32));
     directorySize = Number(record.readBigUInt64LE(40));
     directoryOffset = Number(record.readBigUInt64LE(48));
   }
-  if (entryCount > MAX_ENTRIES) throw corrupt(`it claims ${entryCount} parts`);
-  if (directoryOffset + directorySize > fileSize) throw corrupt("the zip directory points past the end of the file; the file may be cut short");
+  if (entryCount > MAX_ENTRIES) throw corrupt(`it claims ${entryCount} parts`, importReason("importErrors.corruptDetail.tooManyParts", { count: entryCount }));
+  if (directoryOffset + directorySize > fileSize) throw corrupt("the zip directory points past the end of the file; the file may be cut short", importReason("importErrors.corruptDetail.directoryPastEnd"));
 
   const directory = await readAt(file, directoryOffset, directorySize);
   const entries = new Map<string, ZipEntry>();
   let at = 0;
   for (let n = 0; n < entryCount; n++) {
-    if (at + 46 > directory.length || directory.readUInt32LE(at) !== CENTRAL_SIGNATURE) throw corrupt("the zip directory is damaged");
+    if (at + 46 > directory.length || directory.readUInt32LE(at) !== CENTRAL_SIGNATURE) throw corrupt("the zip directory is damaged", importReason("importErrors.corruptDetail.directoryDamaged"));
     const flags = directory.readUInt16LE(at + 8);
     const method = directory.readUInt16LE(at + 10);
     const crc32 = directory.readUInt32LE(at + 16);
@@ -100,7 +106,7 @@ export async function readZipDirectory(file: FileHandle, fileSize: number): Prom
         let p = extra + 4;
         const end = extra + 4 + size;
         const next = (): number => {
-          if (p + 8 > end) throw corrupt("a ZIP64 field is damaged");
+          if (p + 8 > end) throw corrupt("a ZIP64 field is damaged", importReason("importErrors.corruptDetail.zip64FieldDamaged"));
           const value = Number(directory.readBigUInt64LE(p));
           p += 8;
           return value;
@@ -112,16 +118,17 @@ export async function readZipDirectory(file: FileHandle, fileSize: number): Prom
       extra += 4 + size;
     }
     at = extraEnd + commentLength;
-    if (localHeaderOffset + 30 + compressedSize > fileSize) throw corrupt(`the part ${name} runs past the end of the file; the file may be cut short`);
+    if (localHeaderOffset + 30 + compressedSize > fileSize) throw corrupt(`the part ${name} runs past the end of the file; the file may be cut short`, importReason("importErrors.corruptDetail.partPastEnd", { part: name }));
     entries.set(name, { name, method, flags, crc32, compressedSize, uncompressedSize, localHeaderOffset });
   }
   return entries;
 }
 
-function bombError(detail: string): ImportFileError {
+function bombError(detail: string, why: ImportReason): ImportFileError {
   return new ImportFileError(
     "zip_bomb",
     `The workbook was refused because its contents would unpack to far more than the file itself (${detail}); a real spreadsheet is never packed like this.`,
+    importReason("importErrors.zipBomb.refused", { detail: why }),
   );
 }
 
@@ -132,10 +139,14 @@ export function checkDeclaredSizes(entries: Map<string, ZipEntry>, limits: ZipLi
     total += entry.uncompressedSize;
     const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
     if (entry.uncompressedSize > RATIO_CHECK_FLOOR && ratio > limits.maxCompressionRatio) {
-      throw bombError(`${entry.name} declares ${formatBytes(entry.uncompressedSize)} packed into ${formatBytes(entry.compressedSize)}`);
+      const [size, packed] = [formatBytes(entry.uncompressedSize), formatBytes(entry.compressedSize)];
+      throw bombError(`${entry.name} declares ${size} packed into ${packed}`, importReason("importErrors.zipBomb.ratio", { part: entry.name, size, packed }));
     }
   }
-  if (total > limits.maxInflatedBytes) throw bombError(`its parts declare ${formatBytes(total)} in all, over the ${formatBytes(limits.maxInflatedBytes)} limit`);
+  if (total > limits.maxInflatedBytes) {
+    const [size, limit] = [formatBytes(total), formatBytes(limits.maxInflatedBytes)];
+    throw bombError(`its parts declare ${size} in all, over the ${limit} limit`, importReason("importErrors.zipBomb.total", { size, limit }));
+  }
 }
 
 export function formatBytes(bytes: number): string {
@@ -171,13 +182,16 @@ export class InflateBudget {
     if (inflatedSoFar <= before) return;
     this.perEntry.set(entry.name, inflatedSoFar);
     this.spent += inflatedSoFar - before;
-    if (this.spent > this.limit) throw bombError(`reading ${entry.name} went past ${formatBytes(this.limit)} unpacked`);
+    if (this.spent > this.limit) {
+      const limit = formatBytes(this.limit);
+      throw bombError(`reading ${entry.name} went past ${limit} unpacked`, importReason("importErrors.zipBomb.budget", { part: entry.name, limit }));
+    }
   }
 }
 
 async function dataOffset(file: FileHandle, entry: ZipEntry): Promise<number> {
   const header = await readAt(file, entry.localHeaderOffset, 30);
-  if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIGNATURE) throw corrupt(`the part ${entry.name} is damaged`);
+  if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIGNATURE) throw corrupt(`the part ${entry.name} is damaged`, importReason("importErrors.corruptDetail.partDamaged", { part: entry.name }));
   return entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
 }
 
@@ -188,12 +202,21 @@ async function dataOffset(file: FileHandle, entry: ZipEntry): Promise<number> {
  */
 export async function* readEntry(file: FileHandle, entry: ZipEntry, options: EntryReadOptions): AsyncGenerator<Buffer, void, undefined> {
   if (entry.flags & 0x1) {
-    throw new ImportFileError("encrypted_workbook", "The workbook's parts are encrypted (a password-protected zip); save it in Excel without a password and upload it again.");
+    throw new ImportFileError(
+      "encrypted_workbook",
+      "The workbook's parts are encrypted (a password-protected zip); save it in Excel without a password and upload it again.",
+      importReason("importErrors.encrypted.zip"),
+    );
   }
-  if (entry.method !== 0 && entry.method !== 8) throw corrupt(`the part ${entry.name} uses compression method ${entry.method}, which Excel never writes`);
+  if (entry.method !== 0 && entry.method !== 8) {
+    throw corrupt(
+      `the part ${entry.name} uses compression method ${entry.method}, which Excel never writes`,
+      importReason("importErrors.corruptDetail.compressionMethod", { part: entry.name, method: entry.method }),
+    );
+  }
   const start = await dataOffset(file, entry);
   if (entry.compressedSize === 0) {
-    if (entry.uncompressedSize !== 0) throw corrupt(`the part ${entry.name} is empty`);
+    if (entry.uncompressedSize !== 0) throw corrupt(`the part ${entry.name} is empty`, importReason("importErrors.corruptDetail.partEmpty", { part: entry.name }));
     return;
   }
   const source = Readable.from(readRange(file, start, start + entry.compressedSize, { onRead: options.onCompressedProgress }), { objectMode: false });
@@ -204,25 +227,34 @@ export async function* readEntry(file: FileHandle, entry: ZipEntry, options: Ent
   try {
     for await (const chunk of output as AsyncIterable<Buffer>) {
       inflated += chunk.length;
-      if (inflated > entry.uncompressedSize) throw bombError(`${entry.name} unpacks to more than the ${formatBytes(entry.uncompressedSize)} it declares`);
+      if (inflated > entry.uncompressedSize) {
+        const size = formatBytes(entry.uncompressedSize);
+        throw bombError(`${entry.name} unpacks to more than the ${size} it declares`, importReason("importErrors.zipBomb.overDeclared", { part: entry.name, size }));
+      }
       options.budget.reached(entry, inflated);
       if (options.verifyCrc) crc = zlib.crc32(chunk, crc);
       yield chunk;
     }
   } catch (error) {
     if (error instanceof ImportFileError) throw error;
-    throw corrupt(`the part ${entry.name} cannot be unpacked: ${(error as Error).message}`);
+    const detail = (error as Error).message;
+    throw corrupt(`the part ${entry.name} cannot be unpacked: ${detail}`, importReason("importErrors.corruptDetail.partUnpack", { part: entry.name, detail }));
   } finally {
     output.destroy();
     source.destroy();
   }
-  if (inflated !== entry.uncompressedSize) throw corrupt(`the part ${entry.name} is shorter than it declares`);
-  if (options.verifyCrc && crc >>> 0 !== entry.crc32 >>> 0) throw corrupt(`the part ${entry.name} fails its checksum`);
+  if (inflated !== entry.uncompressedSize) throw corrupt(`the part ${entry.name} is shorter than it declares`, importReason("importErrors.corruptDetail.partShort", { part: entry.name }));
+  if (options.verifyCrc && crc >>> 0 !== entry.crc32 >>> 0) {
+    throw corrupt(`the part ${entry.name} fails its checksum`, importReason("importErrors.corruptDetail.partChecksum", { part: entry.name }));
+  }
 }
 
 /** Reads a small entry (workbook, relationships) whole, as text; refuses a large one. */
 export async function readSmallEntryText(file: FileHandle, entry: ZipEntry, budget: InflateBudget, maxBytes = 32 * 1024 * 1024): Promise<string> {
-  if (entry.uncompressedSize > maxBytes) throw corrupt(`the part ${entry.name} is unusually large (${formatBytes(entry.uncompressedSize)})`);
+  if (entry.uncompressedSize > maxBytes) {
+    const size = formatBytes(entry.uncompressedSize);
+    throw corrupt(`the part ${entry.name} is unusually large (${size})`, importReason("importErrors.corruptDetail.partTooLarge", { part: entry.name, size }));
+  }
   const chunks: Buffer[] = [];
   for await (const chunk of readEntry(file, entry, { budget, verifyCrc: true, chunkSize: 64 * 1024 })) chunks.push(chunk);
   return Buffer.concat(chunks).toString("utf8");
