@@ -5,30 +5,19 @@ import ExcelJS from "exceljs";
 import { afterAll, expect, it } from "vitest";
 import { describeEachDb } from "@/lib/db/test-databases";
 import { channels } from "@/lib/db/schema";
-import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { getContact } from "./contact-queries";
-import { createImport } from "./import-service";
+
 import { claimNextImport, importLimits, runImport } from "./import-runner";
+import { queueImportFile } from "./testing/queue-import";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "import-blank-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A blank cell in a re-import means "no change" for that user and channel, never "remove". */
 describeEachDb("re-importing with blank channel cells", (t) => {
-  const actor = SYSTEM_ACTOR("test");
-  let fileCount = 0;
 
   async function importFile(name: string, content: Buffer | string) {
-    const filePath = path.join(dir, `${t.kind}-${++fileCount}-${name}`);
-    fs.writeFileSync(filePath, content);
-    await createImport(t.db, actor, {
-      importId: crypto.randomUUID(),
-      fileName: name,
-      fileKind: name.endsWith(".csv") ? "csv" : "xlsx",
-      filePath,
-      fileSize: fs.statSync(filePath).size,
-      dryRun: false,
-    });
+    await queueImportFile(t.db, dir, name, content);
     const job = await claimNextImport(t.db);
     await runImport(t.db, job!, importLimits(t.kind));
   }

@@ -9,7 +9,8 @@ import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { importIssues, imports } from "@/lib/db/schema";
 import { describeEachDb } from "@/lib/db/test-databases";
 import { claimNextImport, importLimits, runImport } from "./import-runner";
-import { createImport, getImport, listImports } from "./import-service";
+import { queueImportFile } from "./testing/queue-import";
+import { getImport, listImports } from "./import-service";
 import { errorReportWorkbook } from "./spreadsheets";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "import-reasons-"));
@@ -29,16 +30,7 @@ describeEachDb("import reasons in the operator's language", (t) => {
   const actor = SYSTEM_ACTOR("test");
 
   async function importFile(name: string, content: string) {
-    const filePath = path.join(dir, `${t.kind}-${crypto.randomUUID()}-${name}`);
-    fs.writeFileSync(filePath, content);
-    await createImport(t.db, actor, {
-      importId: crypto.randomUUID(),
-      fileName: name,
-      fileKind: name.endsWith(".csv") ? "csv" : "xlsx",
-      filePath,
-      fileSize: content.length,
-      dryRun: false,
-    });
+    await queueImportFile(t.db, dir, name, content);
     const job = await claimNextImport(t.db);
     await runImport(t.db, job!, importLimits(t.kind));
     return getImport(t.db, job!.id);

@@ -11,7 +11,7 @@ import { refusedChoice } from "./file-choice";
 import { ImportFileError } from "./import";
 import { openImportFile } from "./import/open-import-file";
 import { receivedError, sendableError } from "./import/reader-messages";
-import { CHANNELS, makeZip, readAll, removeTempFiles, tempFile } from "./import/test-support";
+import { CHANNELS, makeZip, readAll, removeTempFiles, tempFile, importFileErrorOf } from "./import/test-support";
 import { validateUserid } from "./import/userid";
 import { normalizePhone, type PhoneRefusal } from "./phone";
 import { receiveUpload } from "./upload";
@@ -45,14 +45,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-async function openError(promise: Promise<unknown>): Promise<ImportFileError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ImportFileError);
-  return error as ImportFileError;
-}
+const openError = importFileErrorOf;
 
 describe("the importErrors catalogue", () => {
   const enKeys = leaves(en.importErrors, "importErrors");

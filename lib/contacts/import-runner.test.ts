@@ -7,8 +7,9 @@ import { describeEachDb } from "@/lib/db/test-databases";
 import { channels, importIssues, imports } from "@/lib/db/schema";
 import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { getContact } from "./contact-queries";
-import { createImport, getImport, requestImportCancel } from "./import-service";
+import { getImport, requestImportCancel } from "./import-service";
 import { claimNextImport, importLimits, runImport } from "./import-runner";
+import { queueImportFile } from "./testing/queue-import";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "import-runner-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -16,18 +17,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 describeEachDb("import runner", (t) => {
   const actor = SYSTEM_ACTOR("test");
 
-  async function queue(name: string, content: string, options: { dryRun?: boolean } = {}) {
-    const filePath = path.join(dir, `${t.kind}-${Date.now()}-${name}`);
-    fs.writeFileSync(filePath, content);
-    return createImport(t.db, actor, {
-      importId: crypto.randomUUID(),
-      fileName: name,
-      fileKind: name.endsWith(".csv") ? "csv" : "xlsx",
-      filePath,
-      fileSize: content.length,
-      dryRun: options.dryRun ?? false,
-    });
-  }
+  const queue = (name: string, content: string, options: { dryRun?: boolean } = {}) => queueImportFile(t.db, dir, name, content, options);
 
   async function runNext() {
     const job = await claimNextImport(t.db);

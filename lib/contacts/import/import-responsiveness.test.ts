@@ -2,10 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { SYSTEM_ACTOR } from "@/lib/auth/actor";
 import { describeEachDb } from "@/lib/db/test-databases";
 import { claimNextImport, importLimits, runImport } from "../import-runner";
-import { createImport, getImport } from "../import-service";
+import { queueImportFile } from "../testing/queue-import";
+import { getImport } from "../import-service";
 import { makeZip, numberCell, sheetXml, textCell, workbookParts } from "./test-support";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "import-responsive-"));
@@ -59,19 +59,9 @@ function stackedMergesWorkbook(): Buffer {
 }
 
 describeEachDb("an import and the rest of the process", (t) => {
-  const actor = SYSTEM_ACTOR("test");
 
   async function importWatched(name: string, content: Buffer | string) {
-    const filePath = path.join(dir, `${t.kind}-${Date.now()}-${name}`);
-    fs.writeFileSync(filePath, content);
-    const queued = await createImport(t.db, actor, {
-      importId: crypto.randomUUID(),
-      fileName: name,
-      fileKind: name.endsWith(".csv") ? "csv" : "xlsx",
-      filePath,
-      fileSize: content.length,
-      dryRun: false,
-    });
+    const queued = await queueImportFile(t.db, dir, name, content);
     const job = await claimNextImport(t.db);
     expect(job?.id).toBe(queued.importId);
     const loop = watchEventLoop();

@@ -3,17 +3,12 @@ import iconv from "iconv-lite";
 import { afterAll, describe, expect, it } from "vitest";
 import { ImportFileError } from "./import-file-error";
 import { openImportFile } from "./open-import-file";
-import { CHANNELS, byRow, fixture, readAll, removeTempFiles, tempFile } from "./test-support";
+import { CHANNELS, byRow, fixture, readAll, removeTempFiles, tempFile, importFileErrorOf } from "./test-support";
 
 afterAll(removeTempFiles);
 
-async function openError(path: string, kind: "csv" | "xlsx" = "csv"): Promise<ImportFileError> {
-  const error = await readAll({ path, kind }).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ImportFileError);
-  return error as ImportFileError;
+function openError(path: string, kind: "csv" | "xlsx" = "csv"): Promise<ImportFileError> {
+  return importFileErrorOf(readAll({ path, kind }));
 }
 
 /** What the three CSV fixtures hold (written by LibreOffice from one sheet, see fixtures/README.md). */

@@ -1,19 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { ImportFileError } from "./import-file-error";
 import { openImportFile } from "./open-import-file";
-import { CHANNELS, byRow, fixture, makeZip, numberCell, readAll, removeTempFiles, sheetXml, tempFile, textCell, workbookParts } from "./test-support";
+import { CHANNELS, byRow, fixture, makeZip, numberCell, readAll, removeTempFiles, sheetXml, tempFile, textCell, workbookParts, importFileErrorOf } from "./test-support";
 
 afterAll(removeTempFiles);
 
 /** The .xlsx fixtures were written by LibreOffice (see fixtures/README.md), not by this reader's own code. */
-async function openError(promise: Promise<unknown>): Promise<ImportFileError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ImportFileError);
-  return error as ImportFileError;
-}
+const openError = importFileErrorOf;
 
 describe("reading an .xlsx written by LibreOffice", () => {
   it("maps the header to bind ids and normalises every kind of phone cell", async () => {

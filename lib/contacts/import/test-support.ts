@@ -7,6 +7,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
+import { expect } from "vitest";
+import { ImportFileError } from "./import-file-error";
 import { openImportFile } from "./open-import-file";
 import type { ImportBatch, ImportIssue, ImportRow, ReadImportOptions } from "./types";
 
@@ -154,4 +156,14 @@ export function textCell(ref: string, text: string): string {
 /** A number cell with the value text exactly as given. */
 export function numberCell(ref: string, value: string): string {
   return `<c r="${ref}"><v>${value}</v></c>`;
+}
+
+/** The ImportFileError a read or an open rejects with (the test fails if it resolves or throws another). */
+export async function importFileErrorOf(promise: Promise<unknown>): Promise<ImportFileError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ImportFileError);
+  return error as ImportFileError;
 }
