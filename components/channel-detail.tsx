@@ -74,7 +74,9 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
   // A stored secret is never sent to the browser: it is shown as set, and only that.
   const maskedSecret = (
     <>
-      <span aria-label={t("channels.secretMasked")}>••••••••</span> <Badge>{t("channels.secretStored")}</Badge>
+      {/* A plain span has no role to carry aria-label; the dots are hidden and the words read instead. */}
+      <span aria-hidden="true">••••••••</span>
+      <span className="sr-only">{t("channels.secretMasked")}</span> <Badge>{t("channels.secretStored")}</Badge>
     </>
   );
 
