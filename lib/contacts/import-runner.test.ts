@@ -118,8 +118,10 @@ describeEachDb("import runner", (t) => {
     if (midRun) await until(async () => (await importRow(queued.importId)).processedRows > 0, "runner A's first batch");
     // Runner A looks dead to the others (its lease has run out) though it is still working.
     await t.db.update(imports).set({ leaseUntil: sql`now() - interval '1 second'` }).where(eq(imports.id, queued.importId));
-    const b = await claimNextImport(t.db, { owner: "runner-b" });
-    expect(b?.id).toBe(queued.importId);
+    // B polls as a runner does: a claim skips the row (SKIP LOCKED) while A's write holds it.
+    let b: Awaited<ReturnType<typeof claimNextImport>> = null;
+    await until(async () => (b = await claimNextImport(t.db, { owner: "runner-b" })) !== null, "runner B's claim");
+    expect(b!.id).toBe(queued.importId);
 
     await runningA;
     const afterA = await importRow(queued.importId);
