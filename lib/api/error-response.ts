@@ -12,7 +12,7 @@ import { logger } from "@/lib/util/logger";
  */
 export function errorResponse(error: unknown, requestId: string, req?: NextRequest): NextResponse {
   if (error instanceof DomainError) {
-    const details: ErrorDetail[] = error.details.map((d) => ({ path: d.path, message: translateMessage(d.message, localeOf(req)) }));
+    const details: ErrorDetail[] = error.details.map((d) => ({ path: d.path, message: translateMessage(d.message, localeOfRequest(req)) }));
     const headers: Record<string, string> = { "x-request-id": requestId };
     if (error.status === 401 && wantsBasicChallenge(req)) headers["www-authenticate"] = 'Basic realm="sms-console"';
     const translatable = error.messageKey ? { messageKey: error.messageKey, messageParams: error.messageParams ?? {} } : {};
@@ -28,9 +28,6 @@ export function errorResponse(error: unknown, requestId: string, req?: NextReque
 export function json(body: unknown, status = 200): Response {
   return NextResponse.json(body, { status });
 }
-
-/** Field messages follow the console's language choice, else the caller's Accept-Language (English by default). */
-const localeOf = localeOfRequest;
 
 /** Auth.js session cookies, also when chunked ("authjs.session-token.0"). */
 const SESSION_COOKIE = /^(__Secure-)?authjs\.session-token(\.\d+)?$/;

@@ -7,9 +7,9 @@ interface LocaleSource {
 }
 
 /**
- * The language of the operator behind a REST request, resolved as pages resolve it
- * (lib/i18n/request.ts): their choice in the console (the NEXT_LOCALE cookie), else the
- * browser's Accept-Language, else English. For route handlers, which have the request at hand.
+ * The language of the operator behind a request: their choice in the console (the NEXT_LOCALE
+ * cookie), else the browser's Accept-Language, else English. The one rule for pages
+ * (lib/i18n/request.ts) and route handlers (error answers, the error report).
  */
 export function localeOfRequest(req: LocaleSource | undefined): Locale {
   if (!req) return "en";
