@@ -187,6 +187,8 @@ export const sends = pgTable(
     leaseUntil: timestamp("lease_until", { withTimezone: true }),
     /** How far materialisation got (the last userid done), so a new owner resumes there. */
     prepareCursor: text("prepare_cursor"),
+    /** A resend: the send whose failed, expired or unknown messages this one sends again. */
+    resentFrom: uuid("resent_from"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
@@ -194,6 +196,7 @@ export const sends = pgTable(
   (t) => [
     uniqueIndex("sends_idempotency_key_idx").on(t.idempotencyKey),
     index("sends_created_idx").on(t.createdAt, t.id),
+    index("sends_resent_from_idx").on(t.resentFrom).where(sql`${t.resentFrom} is not null`),
     index("sends_preparing_idx").on(t.createdAt).where(sql`${t.status} = 'preparing'`),
     // The dispatcher's look for work: sends that are sending, per channel.
     index("sends_sending_idx").on(t.channelId, t.createdAt).where(sql`${t.status} = 'sending'`),
@@ -251,6 +254,8 @@ export const messages = pgTable(
     index("messages_report_deadline_idx").on(t.reportDeadlineAt).where(sql`${t.status} = 'submitted'`),
     index("messages_phone_idx").on(t.phone, t.id),
     index("messages_userid_idx").on(t.userid, t.id),
+    // The list filtered by raw code: only messages that failed carry one, so the index stays small.
+    index("messages_error_code_idx").on(t.errorCode, t.id).where(sql`${t.errorCode} is not null`),
   ],
 );
 
@@ -504,4 +509,98 @@ export const channelConnectionSlots = pgTable(
     takenAt: timestamp("taken_at", { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.channelId, t.slot] })],
+);
+
+/**
+ * SMS providers: the carrier or aggregator behind a CMPP channel (presets: China Mobile, China
+ * Unicom, China Telecom, Other), and JSMS. Each has its own receipt-code dictionary. Preset ids are
+ * the words the REST API has always accepted (`china_mobile`, …); a provider added by name gets a
+ * generated id. Channels name their provider in `config.provider`.
+ */
+export const providers = pgTable(
+  "providers",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    /** "cmpp" or "jsms": which kind of channel it serves, and so which seed codes it starts with. */
+    kind: text("kind", { enum: ["cmpp", "jsms"] }).notNull(),
+    preset: boolean("preset").notNull().default(false),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("providers_name_lower_idx").on(sql`lower(${t.name})`)],
+);
+
+/**
+ * A provider's receipt-code dictionary: raw code (CMPP Stat, JSMS report status, API error) →
+ * outcome and failure category, with a description in both languages. The loss analysis joins it
+ * when reading, so an edit re-classifies past messages without rewriting them.
+ */
+export const receiptCodes = pgTable(
+  "receipt_codes",
+  {
+    providerId: text("provider_id")
+      .notNull()
+      .references(() => providers.id, { onDelete: "cascade" }),
+    code: text("code").notNull(),
+    /** delivered | failed | pending (not final, e.g. ACCEPTD). */
+    outcome: text("outcome", { enum: ["delivered", "failed", "pending"] }).notNull(),
+    /** The failure category (lib/sender/outcome.ts); "delivered" for delivered, "unknown" for pending. */
+    category: text("category").notNull(),
+    descriptionEn: text("description_en").notNull().default(""),
+    descriptionZh: text("description_zh").notNull().default(""),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedBy: text("updated_by"),
+  },
+  (t) => [primaryKey({ columns: [t.providerId, t.code] })],
+);
+
+/**
+ * Message counts per channel, per minute and per hour of the messages' creation, by state and raw
+ * code: how many messages made in that bucket are now in that state with that code. Kept by the
+ * statement triggers on messages (drizzle/0007_dashboard.sql) in the same statement as every
+ * insert and state change, so the dashboard reads sums of a few thousand rows, never
+ * count(*) over messages. `code` is '' for none. `lastMessageId` is the newest message that
+ * entered the cell: the example the unclassified-codes list links to.
+ */
+export const messageStats = pgTable(
+  "message_stats",
+  {
+    grain: text("grain", { enum: ["minute", "hour"] }).notNull(),
+    bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    channelId: uuid("channel_id").notNull(),
+    status: text("status").notNull(),
+    code: text("code").notNull().default(""),
+    n: bigint("n", { mode: "number" }).notNull().default(0),
+    lastMessageId: bigint("last_message_id", { mode: "bigint" }),
+  },
+  (t) => [primaryKey({ columns: [t.grain, t.bucket, t.channelId, t.status, t.code] })],
+);
+
+/** The same counts per send (state × raw code), for one send's loss analysis. */
+export const sendStats = pgTable(
+  "send_stats",
+  {
+    sendId: uuid("send_id").notNull(),
+    status: text("status").notNull(),
+    code: text("code").notNull().default(""),
+    n: bigint("n", { mode: "number" }).notNull().default(0),
+    lastMessageId: bigint("last_message_id", { mode: "bigint" }),
+  },
+  (t) => [primaryKey({ columns: [t.sendId, t.status, t.code] })],
+);
+
+/**
+ * What each process's dispatcher and callback route see live, per channel: connections, windows,
+ * rates, latencies, API and callback counts (a JSON snapshot written every few seconds). The
+ * channel cockpit sums the rows of live processes, so it works when the web process does not send.
+ */
+export const channelLiveStats = pgTable(
+  "channel_live_stats",
+  {
+    processId: text("process_id").notNull(),
+    channelId: uuid("channel_id").notNull(),
+    snapshot: jsonb("snapshot").$type<Record<string, unknown>>().notNull().default({}),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.processId, t.channelId] }), index("channel_live_stats_channel_idx").on(t.channelId, t.updatedAt)],
 );

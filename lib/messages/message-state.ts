@@ -13,6 +13,9 @@ import { FINAL_MESSAGE_STATES, IN_FLIGHT_STATES, MESSAGE_STATES, type MessageSta
  *   - adds the same moves to the send's counters (`sends.*_count`) and marks the send done when
  *     nothing of it is left in flight, so progress is read from one row, never by counting;
  *   - records one `message_events` row per message moved, with the raw code.
+ * The dashboard's counters (message_stats per channel per minute and hour, send_stats per send)
+ * follow the same statement through the statement triggers on messages (drizzle/0007_dashboard.sql),
+ * which also count the preparer's inserts.
  * Callers build the batch; they never write `messages.status` themselves.
  */
 export { FINAL_MESSAGE_STATES, isFinalState, MESSAGE_STATES, type MessageState } from "./message-states";
