@@ -1,7 +1,7 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
 import { useId } from "react";
@@ -16,6 +16,7 @@ import {
   channelUpdateSchema,
 } from "@/lib/channels/channel-schema";
 import type { ChannelView } from "@/lib/channels/channel-view";
+import type { ProviderView } from "@/lib/providers/provider-service";
 import { portNeedsApproval } from "@/lib/channels/port-policy";
 import { durationInLargestUnit, utcOffsetLabel } from "@/lib/channels/setting-format";
 import { Fold } from "./fold";
@@ -31,6 +32,9 @@ interface FormValues {
   name: string;
   appKey: string;
   masterSecret: string;
+  /** The provider select: a preset id, or BY_NAME for a provider typed by name into `provider`. */
+  providerChoice: string;
+  /** What is sent: the preset id chosen, or the name typed. */
   provider: string;
   host: string;
   port: string;
@@ -49,12 +53,17 @@ interface FormValues {
 
 const SECRET_FIELDS = new Set(["appKey", "masterSecret", "password"]);
 
+/** The select's value that reveals the provider-name field. */
+const BY_NAME = "__by_name__";
+const isPreset = (value: string) => (CMPP_PROVIDERS as readonly string[]).includes(value);
+
 function initialValues(channel?: ChannelView): FormValues {
   const blank: FormValues = {
     type: "jsms",
     name: "",
     appKey: "",
     masterSecret: "",
+    providerChoice: "china_mobile",
     provider: "china_mobile",
     host: "",
     port: "7890",
@@ -79,7 +88,8 @@ function initialValues(channel?: ChannelView): FormValues {
     ...blank,
     type: "cmpp",
     name: channel.name,
-    provider: c.provider,
+    providerChoice: isPreset(c.provider) ? c.provider : BY_NAME,
+    provider: isPreset(c.provider) ? c.provider : c.providerName,
     host: c.host,
     port: String(c.port),
     account: c.account,
@@ -129,6 +139,64 @@ function ReportDeadlineField({ control, error, register }: {
   );
 }
 
+/**
+ * The provider: the presets in a select, and "another provider" revealing a name field, with the
+ * names of the providers added before as suggestions. Only the name field, when shown, is
+ * registered as `provider`, so its errors (and the server's) land on it.
+ */
+function ProviderFields({ control, error, register, setProvider }: {
+  control: Control<FormValues>;
+  error: string | undefined;
+  register: UseFormRegister<FormValues>;
+  setProvider: (value: string) => void;
+}) {
+  const t = useTranslations();
+  const choice = useWatch({ control, name: "providerChoice" });
+  const suggestionsId = useId();
+  const known = useQuery({
+    queryKey: ["providers"],
+    queryFn: () => apiFetch<{ items: ProviderView[] }>("/api/v1/providers").then((r) => r.items),
+    enabled: choice === BY_NAME,
+  });
+  const names = (known.data ?? []).filter((p) => p.kind === "cmpp" && !p.preset).map((p) => p.name);
+  return (
+    <>
+      <SelectField
+        label={t("channels.fields.provider")}
+        error={choice === BY_NAME ? undefined : error}
+        hint={t("channels.providerHint")}
+        {...register("providerChoice", {
+          onChange: (event: { target: { value: string } }) => setProvider(event.target.value === BY_NAME ? "" : event.target.value),
+        })}
+      >
+        {CMPP_PROVIDERS.map((p) => (
+          <option key={p} value={p}>
+            {t(`channels.providers.${p}`)}
+          </option>
+        ))}
+        <option value={BY_NAME}>{t("channels.providerByName")}</option>
+      </SelectField>
+      {choice === BY_NAME ? (
+        <>
+          <TextField
+            label={t("channels.fields.providerName")}
+            list={suggestionsId}
+            autoComplete="off"
+            hint={t("channels.providerNameHint")}
+            error={error}
+            {...register("provider")}
+          />
+          <datalist id={suggestionsId}>
+            {names.map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
+        </>
+      ) : null}
+    </>
+  );
+}
+
 /** Without `onSaved` a saved channel opens its page; with it, the caller decides (the detail page leaves edit mode). */
 export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSaved?: (saved: ChannelView) => void }) {
   const t = useTranslations();
@@ -165,12 +233,16 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
   async function onSubmit(values: FormValues) {
     setFailure(null);
     // Empty secrets on edit mean "keep"; leave them out so nothing can overwrite them by accident.
-    const body = Object.fromEntries(Object.entries(values).filter(([k, v]) => !(SECRET_FIELDS.has(k) && v === "")));
+    const body = Object.fromEntries(
+      Object.entries(values).filter(([k, v]) => k !== "providerChoice" && !(SECRET_FIELDS.has(k) && v === "")),
+    );
     try {
       const saved = channel
         ? await apiFetch<ChannelView>(`/api/v1/channels/${channel.channelKey}`, { method: "PATCH", body })
         : await apiFetch<ChannelView>("/api/v1/channels", { method: "POST", body });
       await queryClient.invalidateQueries({ queryKey: ["channels"] });
+      // A name typed for the first time added a provider.
+      void queryClient.invalidateQueries({ queryKey: ["providers"] });
       if (onSaved) return onSaved(saved);
       router.push(`/channels/${saved.channelKey}?created=1`);
     } catch (error) {
@@ -244,13 +316,12 @@ export function ChannelForm({ channel, onSaved }: { channel?: ChannelView; onSav
       ) : (
         <div className="space-y-4">
           <Alert tone="info">{t("channels.cmppHelp")}</Alert>
-          <SelectField label={t("channels.fields.provider")} error={err("provider")} hint={t("channels.providerHint")} {...form.register("provider")}>
-            {CMPP_PROVIDERS.map((p) => (
-              <option key={p} value={p}>
-                {t(`channels.providers.${p}`)}
-              </option>
-            ))}
-          </SelectField>
+          <ProviderFields
+            control={form.control}
+            error={err("provider")}
+            register={form.register}
+            setProvider={(value) => form.setValue("provider", value, { shouldValidate: false })}
+          />
           <div className="grid gap-4 sm:grid-cols-[2fr_1fr]">
             <TextField label={t("channels.fields.host")} placeholder="10.0.0.1" error={err("host")} {...form.register("host")} />
             <TextField

@@ -7,8 +7,14 @@ import { isValidHost } from "./host";
  * form shows them in the operator's language and the REST API answers them in English.
  * Nothing in this file may import Node modules: it runs in the browser too.
  */
+/**
+ * The preset providers a CMPP channel may name by id (what the REST API has always accepted). Any
+ * other provider is named by its name (1–64 characters), or by the id the console gave it; the
+ * channel service resolves either to a providers.id (lib/providers/provider-service.ts).
+ */
 export const CMPP_PROVIDERS = ["china_mobile", "china_unicom", "china_telecom", "other"] as const;
 export type CmppProvider = (typeof CMPP_PROVIDERS)[number];
+export const PROVIDER_NAME_MAX = 64;
 export const CMPP_VERSIONS = ["2.0", "3.0"] as const;
 
 export const CMPP_DEFAULTS = {
@@ -117,7 +123,17 @@ function buildSchemas(required: boolean) {
   const cmpp = z.object({
     type: z.literal("cmpp"),
     name,
-    provider: z.enum(CMPP_PROVIDERS, { error: "errors.provider_invalid" }),
+    provider: z
+      .string({ error: "errors.provider_invalid" })
+      .transform((v) => v.normalize("NFC").trim())
+      .pipe(
+        z
+          .string()
+          .min(1, { error: "channels.providerErrors.required", abort: true })
+          // Characters as people count them (code points), not UTF-16 units.
+          .refine((v) => Array.from(v).length <= PROVIDER_NAME_MAX, { error: "channels.providerErrors.too_long", abort: true })
+          .refine((v) => !/[\p{Cc}\p{Cf}]/u.test(v), { error: "channels.providerErrors.invisible" }),
+      ),
     host: z
       .string({ error: "errors.host_required" })
       .trim()

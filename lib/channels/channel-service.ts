@@ -21,7 +21,8 @@ import {
   type ChannelType,
   type ChannelUpdateInput,
 } from "./channel-schema";
-import { hintForKey, type ChannelView, type CmppPublicConfig, type JsmsPublicConfig } from "./channel-view";
+import { providerNames, resolveProviderForChannel } from "@/lib/providers/provider-service";
+import { hintForKey, type ChannelView, type CmppPublicConfig, type CmppStoredConfig, type JsmsPublicConfig } from "./channel-view";
 import { portNeedsApproval, type ChannelWarning } from "./port-policy";
 import { sealSecrets, unsealSecrets } from "./secret-sealing";
 import { sendSettingsOf } from "./send-settings";
@@ -56,15 +57,18 @@ export function channelWarnings(type: ChannelType, config: Record<string, unknow
  * The stored config with the send settings in effect: a channel saved before a setting existed
  * shows (and is audited with) its default, exactly what the dispatcher reads.
  */
-function configInEffect(row: Pick<ChannelRow, "type" | "config">): JsmsPublicConfig | CmppPublicConfig {
+function configInEffect(row: Pick<ChannelRow, "type" | "config">): JsmsPublicConfig | CmppStoredConfig {
   const settings = sendSettingsOf(row);
   if (row.type === "jsms") {
     return { ...(row.config as unknown as JsmsPublicConfig), reportDeadlineSeconds: settings.reportDeadlineSeconds };
   }
-  return { ...(row.config as unknown as CmppPublicConfig), ...settings };
+  return { ...(row.config as unknown as CmppStoredConfig), ...settings };
 }
 
-function toView(ctx: ChannelContext, row: ChannelRow): ChannelView {
+/** providers.id → name, as toView needs it. */
+type ProviderNames = ReadonlyMap<string, string>;
+
+function toView(ctx: ChannelContext, row: ChannelRow, names: ProviderNames): ChannelView {
   const base = {
     channelKey: row.channelKey,
     name: row.name,
@@ -81,7 +85,9 @@ function toView(ctx: ChannelContext, row: ChannelRow): ChannelView {
       callbackUrl: callbackUrlFor(ctx.publicUrl, row.channelKey),
     };
   }
-  return { ...base, type: "cmpp", config: configInEffect(row) as CmppPublicConfig };
+  const config = configInEffect(row) as CmppStoredConfig;
+  const providerName = names.get(config.provider) ?? config.provider;
+  return { ...base, type: "cmpp", config: { ...config, providerName } satisfies CmppPublicConfig };
 }
 
 /** Splits validated input into what may be shown (config) and what gets sealed (secrets). */
@@ -96,8 +102,17 @@ function splitInput(input: ChannelCreateInput): { config: Record<string, unknown
     return { config: { ...config }, secrets: { appKey: input.appKey!, masterSecret: input.masterSecret! } };
   }
   const { password, name: _name, type: _type, ...rest } = input;
-  const config: CmppPublicConfig = { ...rest, passwordSet: true };
+  const config: CmppStoredConfig = { ...rest, passwordSet: true };
   return { config: { ...config }, secrets: { password: password! } };
+}
+
+/**
+ * A CMPP channel stores the providers.id its `provider` names (a preset id, an existing provider's
+ * id or name, or a new name, which adds that provider with its seed codes), inside the channel's
+ * own transaction.
+ */
+async function resolveProvider(tx: Db, input: ChannelCreateInput, config: Record<string, unknown>): Promise<void> {
+  if (input.type === "cmpp") config.provider = await resolveProviderForChannel(tx, input.provider);
 }
 
 /** Channel keys: 10 characters, lowercase letters and digits; usable as a JSON key and an Excel header. */
@@ -114,8 +129,8 @@ function nameTaken(name: string): ConflictError {
 }
 
 export async function listChannels(ctx: ChannelContext): Promise<ChannelView[]> {
-  const rows = await ctx.db.select().from(channels).orderBy(asc(channels.createdAt));
-  return rows.map((row) => toView(ctx, row));
+  const [rows, names] = await Promise.all([ctx.db.select().from(channels).orderBy(asc(channels.createdAt)), providerNames(ctx.db)]);
+  return rows.map((row) => toView(ctx, row, names));
 }
 
 async function findRow(db: Db, channelKey: string, lock = false): Promise<ChannelRow> {
@@ -126,7 +141,8 @@ async function findRow(db: Db, channelKey: string, lock = false): Promise<Channe
 }
 
 export async function getChannel(ctx: ChannelContext, channelKey: string): Promise<ChannelView> {
-  return toView(ctx, await findRow(ctx.db, channelKey));
+  const [row, names] = await Promise.all([findRow(ctx.db, channelKey), providerNames(ctx.db)]);
+  return toView(ctx, row, names);
 }
 
 export async function createChannel(ctx: ChannelContext, actor: Actor, input: unknown): Promise<ChannelView> {
@@ -137,12 +153,13 @@ export async function createChannel(ctx: ChannelContext, actor: Actor, input: un
   const sealedSecrets = sealSecrets(ctx.sealKey, id, secrets);
   try {
     return await ctx.db.transaction(async (tx) => {
+      await resolveProvider(tx, parsed, config);
       const [row] = await tx
         .insert(channels)
         .values({ id, channelKey: newChannelKey(), name: parsed.name, type: parsed.type, config, sealedSecrets })
         .returning();
       await recordAudit(tx, actor, "channel.create", row!.channelKey, { name: parsed.name, type: parsed.type });
-      return toView(ctx, row!);
+      return toView(ctx, row!, await providerNames(tx));
     });
   } catch (error) {
     if (isUniqueViolation(error, "channels_name_lower_idx")) throw nameTaken(parsed.name);
@@ -183,6 +200,7 @@ export async function updateChannel(
       }
       const complete = parseOrThrow(channelCreateSchema, { ...parsed, ...secrets });
       const { config } = splitInput(complete);
+      await resolveProvider(tx, complete, config);
       const enabled = typeof patch.enabled === "boolean" ? patch.enabled : row.enabled;
       const changedSecrets = SECRET_FIELDS[row.type].filter((f) => secrets[f] !== stored[f]);
       const [updated] = await tx
@@ -206,7 +224,7 @@ export async function updateChannel(
       if (Object.keys(changes).length > 0 || changedSecrets.length > 0) {
         await recordAudit(tx, actor, "channel.update", channelKey, { name: complete.name, changes, secretsChanged: changedSecrets });
       }
-      return toView(ctx, updated!);
+      return toView(ctx, updated!, await providerNames(tx));
     });
   } catch (error) {
     if (isUniqueViolation(error, "channels_name_lower_idx")) throw nameTaken(String(patch.name ?? ""));
@@ -241,6 +259,6 @@ export async function deleteChannel(ctx: ChannelContext, actor: Actor, channelKe
  * Never pass the result to a page or a response.
  */
 export async function loadChannelForSending(ctx: ChannelContext, channelKey: string) {
-  const row = await findRow(ctx.db, channelKey);
-  return { row, view: toView(ctx, row), secrets: unsealSecrets(ctx.sealKey, row.id, row.sealedSecrets) };
+  const [row, names] = await Promise.all([findRow(ctx.db, channelKey), providerNames(ctx.db)]);
+  return { row, view: toView(ctx, row, names), secrets: unsealSecrets(ctx.sealKey, row.id, row.sealedSecrets) };
 }

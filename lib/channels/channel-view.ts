@@ -14,7 +14,10 @@ export interface JsmsPublicConfig {
 }
 
 export interface CmppPublicConfig {
+  /** providers.id: a preset id (`china_mobile`, …) or one the console gave a provider added by name. */
   provider: string;
+  /** The provider's name ("China Mobile", "梦网科技"); shown, never stored in the channel. */
+  providerName: string;
   host: string;
   port: number;
   account: string;
@@ -33,6 +36,9 @@ export interface CmppPublicConfig {
   /** The zone of the CONNECT timestamp, minutes east of UTC. */
   timestampUtcOffsetMinutes: number;
 }
+
+/** What a CMPP channel's config column holds: the public config without the looked-up name. */
+export type CmppStoredConfig = Omit<CmppPublicConfig, "providerName">;
 
 interface ChannelViewBase {
   channelKey: string;

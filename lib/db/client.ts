@@ -96,10 +96,18 @@ async function pingDb(db: Db): Promise<boolean> {
 }
 
 /**
- * Applies the committed SQL migrations in drizzle/. On PostgreSQL an advisory lock makes
- * concurrent start-ups (several web and worker processes) apply them once, one after another.
+ * Applies the committed SQL migrations in drizzle/, then the data every database needs that SQL
+ * does not hold (the providers' seed receipt codes, lib/providers). On PostgreSQL an advisory lock
+ * makes concurrent start-ups (several web and worker processes) apply them once, one after another.
  */
 export async function runMigrations(handle: DatabaseHandle, databaseUrl?: string): Promise<void> {
+  await applySqlMigrations(handle, databaseUrl);
+  // Imported here, not at the top: the seeding module itself takes a Db.
+  const { seedReceiptCodes } = await import("@/lib/providers/seed-receipt-codes");
+  await seedReceiptCodes(handle.db);
+}
+
+async function applySqlMigrations(handle: DatabaseHandle, databaseUrl?: string): Promise<void> {
   if (handle.kind === "pglite") {
     const { migrate } = await import("drizzle-orm/pglite/migrator");
     await migrate(handle.db as unknown as Parameters<typeof migrate>[0], { migrationsFolder: MIGRATIONS_FOLDER });

@@ -53,6 +53,7 @@ describeEachDb("REST /api/v1/channels: send settings in config", (t) => {
     // The fields DESIGN.md names are still there, beside the new ones.
     expect(view.config).toEqual({
       provider: "china_unicom",
+      providerName: "China Unicom",
       host: "10.1.2.3",
       port: 443,
       account: "901234",
