@@ -14,6 +14,22 @@ export type SendContent = { text: string } | { template: { id: number; params?: 
 
 export type SendView = Omit<ServerSendView, "content"> & { content: SendContent };
 
+/** GET /api/v1/sends/{sendId}: the send with the resends made of it, oldest first. */
+export type SendDetail = SendView & { resends: string[] };
+
+/** POST /api/v1/sends/{sendId}/resend (and each item of POST /api/v1/messages/resend). */
+export interface ResendAnswer {
+  sendId: string;
+  /** false: an identical earlier request made it; this is that send. */
+  created: boolean;
+  resentFrom: string;
+  audienceSize: number;
+}
+
+export interface ListResendAnswer {
+  resends: ResendAnswer[];
+}
+
 /** GET /api/v1/messages/{id}: `segments` is the list of parts here, not their count. */
 export type MessageWithTimeline = MessageDetail;
 

@@ -8,12 +8,15 @@ import { useTranslations } from "next-intl";
  */
 export function ErrorCell({ code, category }: { code: string | null; category: string | null }) {
   const t = useTranslations("messages");
+  const tList = useTranslations("messageList");
+  // "unclassified": a code neither the provider's dictionary nor the console knows.
+  const categoryLabel = (c: string) => (t.has(`categories.${c}`) ? t(`categories.${c}`) : c === "unclassified" ? tList("unclassified") : c);
   if (!code && !category) return <span className="text-slate-500">—</span>;
   const reason = code && t.has(`reasons.${code}`) ? t(`reasons.${code}`) : null;
   return (
     <span className="flex flex-col gap-0.5">
       {code ? <code className="text-xs">{code}</code> : null}
-      {category ? <span className="text-xs text-slate-600">{t.has(`categories.${category}`) ? t(`categories.${category}`) : category}</span> : null}
+      {category ? <span className="text-xs text-slate-600">{categoryLabel(category)}</span> : null}
       {reason ? <span className="text-xs text-slate-500">{reason}</span> : null}
     </span>
   );

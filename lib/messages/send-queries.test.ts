@@ -47,6 +47,9 @@ describeEachDb("reading sends and messages", (t) => {
       createdBy: "system:test",
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       finishedAt: null,
+      resentFrom: null,
+      resentStates: null,
+      resends: [],
     });
     await expect(getSend(t.db, "0f8fad5b-d9cb-469f-a165-70867728950e")).rejects.toMatchObject({ status: 404, code: "send_not_found" });
   });

@@ -41,6 +41,15 @@ export interface SendView {
   createdBy: string;
   createdAt: string;
   finishedAt: string | null;
+  /** The send this one resends the messages of (lib/messages/resend.ts); null for a send of its own. */
+  resentFrom: string | null;
+  /** A resend's chosen states (failed, expired, unknown); null for a send of its own. */
+  resentStates: string[] | null;
+}
+
+/** One send as GET /api/v1/sends/{sendId} answers it: with the resends made of it, oldest first. */
+export interface SendDetailView extends SendView {
+  resends: string[];
 }
 
 export class SendNotFoundError extends NotFoundError {
@@ -77,6 +86,9 @@ const sendColumns = {
   createdBy: sends.createdBy,
   createdAt: sends.createdAt,
   finishedAt: sends.finishedAt,
+  resentFrom: sends.resentFrom,
+  // Read only for a resend, whose audience is a few fields: another send's may hold a million values.
+  resentStates: sql<string[] | null>`case when ${sends.resentFrom} is not null then ${sends.audience}->'states' end`,
   // The creation time to the microsecond, for the list's cursor (a JS Date keeps milliseconds).
   cursorAt: sql<string>`to_char(${sends.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
 };
@@ -106,6 +118,8 @@ function toSendView(row: SendRow): SendView {
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     finishedAt: row.finishedAt?.toISOString() ?? null,
+    resentFrom: row.resentFrom,
+    resentStates: Array.isArray(row.resentStates) ? row.resentStates : null,
   };
 }
 
@@ -115,11 +129,17 @@ function selectSends(db: Db) {
 
 type SendRow = Awaited<ReturnType<typeof selectSends>>[number];
 
-/** One send by id; 404 send_not_found. */
-export async function getSend(db: Db, sendId: string): Promise<SendView> {
+/** One send by id, with the resends made of it; 404 send_not_found. */
+export async function getSend(db: Db, sendId: string): Promise<SendDetailView> {
   const [row] = await selectSends(db).where(eq(sends.id, sendId));
   if (!row) throw new SendNotFoundError(sendId);
-  return toSendView(row);
+  return { ...toSendView(row), resends: await resendsOf(db, sendId) };
+}
+
+/** The resends made of a send, oldest first (by sends_resent_from_idx). */
+export async function resendsOf(db: Db, sendId: string): Promise<string[]> {
+  const rows = await db.select({ id: sends.id }).from(sends).where(eq(sends.resentFrom, sendId)).orderBy(asc(sends.createdAt), asc(sends.id));
+  return rows.map((r) => r.id);
 }
 
 /** Where a page of sends ended: the last send's creation time (to the microsecond) and id. */

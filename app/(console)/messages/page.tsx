@@ -1,13 +1,20 @@
 import Link from "next/link";
 import { getTranslations } from "next-intl/server";
+import { Suspense } from "react";
 import { hasRole } from "@/lib/auth/roles";
 import { requireSessionActor } from "@/lib/auth/session";
+import { MessageList } from "@/components/messages/message-list";
 import { SendList } from "@/components/messages/send-list";
 import { PageHeader } from "@/components/ui";
 import { pageMetadata } from "@/lib/i18n/page-title";
 
 export const generateMetadata = () => pageMetadata("messages.title");
 
+/**
+ * Messages: the filtered message list (its filters in the address, so the dashboard's figures
+ * link into it) with its export, then the sends. Sections are components; a dashboard section
+ * for this page goes between the header and the list.
+ */
 export default async function MessagesPage() {
   const actor = await requireSessionActor();
   const t = await getTranslations("messages");
@@ -24,7 +31,13 @@ export default async function MessagesPage() {
           ) : null
         }
       />
-      <SendList />
+      <div className="space-y-6">
+        {/* The list reads its filters from the address (useSearchParams). */}
+        <Suspense>
+          <MessageList />
+        </Suspense>
+        <SendList />
+      </div>
     </>
   );
 }
