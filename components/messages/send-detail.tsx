@@ -7,7 +7,9 @@ import { useState } from "react";
 import { apiFetch } from "@/lib/api/client";
 import { useDateTime, useExplainError } from "../use-messages";
 import { Alert, Button, Card, DetailRow, PageHeader } from "../ui";
-import { MESSAGE_STATES, actorName, finalCount, isMissing, sendIsLive, type SendContent, type SendView } from "./api-types";
+import { MESSAGE_STATES, actorName, finalCount, isMissing, sendIsLive, type SendContent, type SendDetail } from "./api-types";
+import { ResendLinks } from "./resend-links";
+import { SendResend } from "./resend-send";
 import { SendMessages } from "./send-messages";
 import { SendProgressBar } from "./send-progress";
 import { SendStatusBadge } from "./state-badges";
@@ -28,12 +30,12 @@ export function SendDetail({ sendId, canOperate }: { sendId: string; canOperate:
   const key = ["sends", sendId];
   const query = useQuery({
     queryKey: key,
-    queryFn: () => apiFetch<SendView>(`/api/v1/sends/${encodeURIComponent(sendId)}`),
+    queryFn: () => apiFetch<SendDetail>(`/api/v1/sends/${encodeURIComponent(sendId)}`),
     refetchInterval: (q) => (isMissing(q.state.error) || (q.state.data && !sendIsLive(q.state.data)) ? false : 2_000),
     retry: (count, error) => !isMissing(error) && count < 1,
   });
   const action = useMutation({
-    mutationFn: (which: SendAction) => apiFetch<SendView>(`/api/v1/sends/${encodeURIComponent(sendId)}/${which}`, { method: "POST", body: {} }),
+    mutationFn: (which: SendAction) => apiFetch<SendDetail>(`/api/v1/sends/${encodeURIComponent(sendId)}/${which}`, { method: "POST", body: {} }),
     onMutate: () => setFailure(null),
     onSuccess: (updated) => {
       queryClient.setQueryData(key, updated);
@@ -92,6 +94,7 @@ export function SendDetail({ sendId, canOperate }: { sendId: string; canOperate:
       />
       <div className="space-y-6">
         {justCreated ? <Alert tone="success">{t("sendCreated")}</Alert> : null}
+        <ResendLinks send={send} />
         {failure ? <Alert>{failure}</Alert> : null}
         {confirmingCancel ? (
           <div role="dialog" aria-modal="false" aria-labelledby="confirm-cancel-title" className="rounded-lg border border-red-200 bg-red-50 p-4">
@@ -139,6 +142,8 @@ export function SendDetail({ sendId, canOperate }: { sendId: string; canOperate:
             <DetailRow label={t("segmentsPerMessage")}>{format.number(send.segmentsPerMessage)}</DetailRow>
           </dl>
         </Card>
+
+        <SendResend send={send} canOperate={canOperate} />
 
         <SendMessages sendId={send.sendId} live={live} />
       </div>

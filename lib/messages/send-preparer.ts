@@ -6,6 +6,7 @@ import { channels, sends } from "@/lib/db/schema";
 import { logger } from "@/lib/util/logger";
 import { announceQueued } from "./dispatcher/wake";
 import { REASON_NO_NUMBER } from "./message-state";
+import { resendAudienceOf, writeResendChunk, type ResendAudience } from "./resend-audience";
 import { finishCancelledSends } from "./send-controls";
 import type { SendAudience } from "./send-request";
 import { onSendWork, type SendWork } from "./send-wake";
@@ -20,7 +21,8 @@ import { onSendWork, type SendWork } from "./send-wake";
  * it advances commit in one transaction, which begins with the owner-checked write that locks the
  * send's row: a crash mid-chunk rolls all three back, and a new owner starts from the cursor the
  * last committed chunk left, so no recipient is written twice or skipped. The cursor is the
- * number of listed values done (userids, phones), or the last userid done (everyone).
+ * number of listed values done (userids, phones), the last userid done (everyone), or the last
+ * source message id done (a resend, resend-audience.ts).
  *
  * Numbers: a userid gets the phone bound to the channel's key, else its `all` phone; with
  * neither its message is made `failed` with no_number_for_channel (and a "created" event saying
@@ -57,9 +59,12 @@ export interface ClaimedSend {
   channelId: string;
   channelKey: string;
   segmentsPerMessage: number;
-  audience: SendAudience;
+  audience: PreparedAudience;
   owner: string;
 }
+
+/** Every kind of audience a send can have: as asked (send-request.ts), or an earlier send's messages again. */
+export type PreparedAudience = SendAudience | ResendAudience;
 
 export interface PrepareOptions {
   /** This preparer's `lease_owner`; a new random one when left out. */
@@ -102,8 +107,9 @@ export async function claimPreparingSend(db: Db, options: PrepareOptions = {}): 
 }
 
 /** The stored audience; anything unexpected is an empty list, so the send ends instead of looping. */
-function audienceOf(stored: Record<string, unknown>): SendAudience {
+function audienceOf(stored: Record<string, unknown>): PreparedAudience {
   if (stored.kind === "everyone") return { kind: "everyone" };
+  if (stored.kind === "resend") return resendAudienceOf(stored) ?? { kind: "userids", values: [] };
   const values = Array.isArray(stored.values) ? stored.values.filter((v): v is string => typeof v === "string") : [];
   return { kind: stored.kind === "phones" ? "phones" : "userids", values };
 }
@@ -212,7 +218,7 @@ export async function prepareSend(
       if (!finished) lost = true;
     },
   });
-  const values = send.audience.kind === "everyone" ? [] : send.audience.values;
+  const values = send.audience.kind === "everyone" || send.audience.kind === "resend" ? [] : send.audience.values;
   // The embedded database runs no autovacuum, so nothing else ever gathers statistics: without
   // them its planner reads every binding for each chunk (a 1,000,000-user send took 316 s).
   if (kind === "pglite") await db.execute(sql`analyze contact_phones`);
@@ -236,7 +242,11 @@ export async function prepareSend(
           .returning({ cursor: sends.prepareCursor });
         if (!held) return null;
         const chunk =
-          send.audience.kind === "everyone" ? await writeEveryoneChunk(tx, send, held.cursor, size) : await writeListedChunk(tx, send, values, held.cursor, size);
+          send.audience.kind === "everyone"
+            ? await writeEveryoneChunk(tx, send, held.cursor, size)
+            : send.audience.kind === "resend"
+              ? await writeResendChunk(tx, send, send.audience, held.cursor, size)
+              : await writeListedChunk(tx, send, values, held.cursor, size);
         const inFlight = sql`${sends.queuedCount} + ${sends.submittingCount} + ${sends.submittedCount} + ${chunk.queued}::int`;
         await tx
           .update(sends)

@@ -32,9 +32,9 @@ export const MAX_MESSAGE_PAGE = 500;
 export const AUDIENCE_FIELDS = ["userids", "phones", "audience"] as const;
 
 // Channel keys are generated (10 lowercase letters and digits); the rule only keeps out what could never be one.
-const CHANNEL_KEY = /^[A-Za-z0-9_-]{1,64}$/;
+export const CHANNEL_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 // Printable ASCII, space included: what a UUID, a request id or an order number is written in.
-const IDEMPOTENCY_KEY = new RegExp(`^[\\x20-\\x7e]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$`);
+export const IDEMPOTENCY_KEY = new RegExp(`^[\\x20-\\x7e]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$`);
 
 /** Code points, so an emoji or a Chinese character counts as one, as a person counts. */
 export function countCharacters(text: string): number {
