@@ -8,8 +8,10 @@ import { apiFetch } from "@/lib/api/client";
 import type { ChannelView } from "@/lib/channels/channel-view";
 import { durationInLargestUnit, utcOffsetLabel } from "@/lib/channels/setting-format";
 import { ChannelForm } from "./channel-form";
+import { ChannelCockpit } from "./channel-cockpit";
 import { ChannelFeedback } from "./channel-feedback";
 import { CopyButton } from "./copy-button";
+import { ProviderLink } from "./provider-label";
 import { useFailure } from "./use-failure";
 import { useDateTime, useExplainError } from "./use-messages";
 import { Alert, Badge, Button, Card, DetailRow, PageHeader } from "./ui";
@@ -163,6 +165,8 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
           </dl>
         </Card>
 
+        <ChannelCockpit channelKey={channel.channelKey} />
+
         {channel.type === "jsms" ? (
           <>
             <Card title={t("channels.callbackTitle")}>
@@ -190,7 +194,9 @@ export function ChannelDetail({ initial, canEdit }: { initial: ChannelView; canE
         ) : (
           <Card title={t("channels.settings")}>
             <dl className="divide-y divide-slate-100">
-              <DetailRow label={t("channels.fields.provider")}>{t(`channels.providers.${channel.config.provider}`)}</DetailRow>
+              <DetailRow label={t("channels.fields.provider")}>
+                <ProviderLink providerId={channel.config.provider} name={channel.config.providerName} />
+              </DetailRow>
               <DetailRow label={t("channels.fields.host")}>{channel.config.host}</DetailRow>
               <DetailRow label={t("channels.fields.port")}>{channel.config.port}</DetailRow>
               <DetailRow label={t("channels.fields.account")}>{channel.config.account}</DetailRow>

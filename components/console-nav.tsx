@@ -5,10 +5,13 @@ import { usePathname } from "next/navigation";
 import { useTranslations } from "next-intl";
 
 const ITEMS = [
+  { href: "/", key: "overview" },
   { href: "/channels", key: "channels" },
   { href: "/users", key: "users" },
   { href: "/send", key: "send" },
   { href: "/messages", key: "messages" },
+  { href: "/dashboard", key: "dashboard" },
+  { href: "/providers", key: "providers" },
   { href: "/settings/operators", key: "operators", adminOnly: true },
   { href: "/settings/api-keys", key: "apiKeys", adminOnly: true },
   { href: "/settings/audit-log", key: "auditLog", adminOnly: true },

@@ -30,7 +30,7 @@ test("first-run setup creates the admin and signs in", async ({ page }) => {
   await page.getByLabel("Password", { exact: true }).fill(admin.password);
   await page.getByLabel("Repeat the password").fill(admin.password);
   await page.getByRole("button", { name: "Create admin and sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Channels" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
   await expect(page.getByTestId("current-operator")).toContainText(admin.email);
   // Setup is a one-time page.
   await page.goto("/setup");
@@ -47,6 +47,7 @@ test("a wrong password is refused with a clear message", async ({ page }) => {
 
 test("an admin creates a JSMS channel and gets its key and callback URL", async ({ page }) => {
   await signIn(page, admin);
+  await page.goto("/channels");
   await page.getByRole("link", { name: "New channel" }).click();
   await page.getByLabel("Name").fill(jsms.name);
   await page.getByLabel("AppKey").fill("not-a-key");
@@ -71,6 +72,7 @@ test("an admin creates a JSMS channel and gets its key and callback URL", async 
 
 test("Jiguang's callbacks reach the channel page: review results and replies", async ({ page, request }) => {
   await signIn(page, admin);
+  await page.goto("/channels");
   await page.getByRole("link", { name: jsms.name }).click();
   const callbackUrl = (await page.getByTestId("callback-url").textContent())!.trim();
   // Jiguang's URL check: the raw echostr comes back.
@@ -140,6 +142,7 @@ test("a CMPP channel on port 7890 is accepted with the port warning", async ({ p
 
 test("after a reload, secrets are masked and saving without retyping keeps them", async ({ page }) => {
   await signIn(page, admin);
+  await page.goto("/channels");
   await page.getByRole("link", { name: cmpp.name }).click();
   await expect(page).toHaveURL(/\/channels\/[a-z0-9]{10}$/);
   await page.reload();
@@ -211,6 +214,7 @@ test("a viewer can read channels but cannot create one", async ({ page }) => {
   await expect(page).toHaveURL(/\/login/);
 
   await signIn(page, viewer);
+  await page.goto("/channels");
   await expect(page.getByRole("link", { name: jsms.name })).toBeVisible();
   await expect(page.getByRole("link", { name: "New channel" })).toHaveCount(0);
   await expect(page.getByRole("link", { name: "Operators" })).toHaveCount(0);
@@ -229,6 +233,7 @@ test("a viewer can read channels but cannot create one", async ({ page }) => {
 
 test("the language switch turns the console into Simplified Chinese and back", async ({ page }) => {
   await signIn(page, admin);
+  await page.goto("/channels");
   await page.getByLabel("Language").selectOption("zh-CN");
   await expect(page.getByRole("heading", { name: "通道" })).toBeVisible();
   await expect(page.getByRole("link", { name: "新建通道" })).toBeVisible();

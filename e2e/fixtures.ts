@@ -8,6 +8,9 @@ export const SANDBOX_APP = { appKey: "dd1066407b044738b6479275", masterSecret: "
 /** The account the CMPP gateway simulator started by playwright.config.ts accepts; numbers ending in `failingSuffix` get UNDELIV reports. */
 export const CMPP_SIMULATOR = { port: Number(process.env.E2E_CMPP_SIMULATOR_PORT ?? 3212), account: "900001", password: "888888", failingSuffix: "7" };
 
+/** The page a sign-in lands on: the Overview. */
+export const HOME_HEADING = "Overview";
+
 export const ADMIN = { email: "admin@example.com", password: "correct-horse-battery" };
 
 export async function signIn(page: Page, who: { email: string; password: string }) {
@@ -15,7 +18,7 @@ export async function signIn(page: Page, who: { email: string; password: string 
   await page.getByLabel("Email").fill(who.email);
   await page.getByLabel("Password").fill(who.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Channels" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: HOME_HEADING })).toBeVisible();
 }
 
 /** Signs in as the admin, creating it through the set-up page when this run has none yet. */
@@ -26,7 +29,7 @@ export async function signInAsAdmin(page: Page) {
     await page.getByLabel("Password", { exact: true }).fill(ADMIN.password);
     await page.getByLabel("Repeat the password").fill(ADMIN.password);
     await page.getByRole("button", { name: "Create admin and sign in" }).click();
-    await expect(page.getByRole("heading", { name: "Channels" })).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: HOME_HEADING })).toBeVisible();
     return;
   }
   await signIn(page, ADMIN);

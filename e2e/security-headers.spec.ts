@@ -96,6 +96,7 @@ test("sign-in, the channel form, the users import and every console page work un
 
   // The channel form validates in the browser, creates, and tests the connection.
   const name = `CSP check ${Date.now()}`;
+  await page.getByRole("navigation", { name: "Main navigation" }).getByRole("link", { name: "Channels" }).click();
   await page.getByRole("link", { name: "New channel" }).click();
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("AppKey").fill("not-a-key");

@@ -38,6 +38,8 @@ async function api(page: Page, method: "POST" | "PUT", url: string, data: unknow
 /** Every page of the console, with the heading its title must name (by catalogue text). */
 function pages(f: Fixture) {
   return [
+    { route: "/", title: { en: "Overview", "zh-CN": "概览" } },
+    { route: "/dashboard", title: { en: "Messages dashboard", "zh-CN": "消息仪表盘" } },
     { route: "/channels", title: { en: "Channels", "zh-CN": "通道" } },
     { route: "/channels/new", title: { en: "New channel", "zh-CN": "新建通道" } },
     { route: `/channels/${f.jsmsKey}`, title: { en: `Channel A11y JSMS ${run}`, "zh-CN": `通道 A11y JSMS ${run}` } },
@@ -48,6 +50,8 @@ function pages(f: Fixture) {
     { route: "/messages", title: { en: "Messages", "zh-CN": "消息" } },
     { route: `/messages/sends/${f.sendId}`, title: { en: `Send ${f.sendId.slice(0, 8)}`, "zh-CN": `发送记录 ${f.sendId.slice(0, 8)}` } },
     { route: `/messages/${f.messageId}`, title: { en: `Message ${f.messageId}`, "zh-CN": `消息 ${f.messageId}` } },
+    { route: "/providers", title: { en: "Providers", "zh-CN": "服务商" } },
+    { route: "/providers/china_mobile", title: { en: "China Mobile: receipt codes", "zh-CN": "中国移动：回执状态码" } },
     { route: "/settings/operators", title: { en: "Operators", "zh-CN": "操作员" } },
     { route: "/settings/api-keys", title: { en: "API keys", "zh-CN": "API 密钥" } },
     { route: "/settings/audit-log", title: { en: "Audit log", "zh-CN": "审计日志" } },

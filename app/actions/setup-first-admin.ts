@@ -25,7 +25,7 @@ export async function setupFirstAdminAction(input: { email: string; password: st
     throw error;
   }
   try {
-    await signIn("credentials", { email: input.email, password: input.password, redirectTo: "/channels" });
+    await signIn("credentials", { email: input.email, password: input.password, redirectTo: "/" });
   } catch (error) {
     // The admin exists now; only signing in from this address has to wait.
     if (error instanceof RefusedSignin) return { error: "address_blocked", retryAfterSeconds: error.retryAfterSeconds };

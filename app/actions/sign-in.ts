@@ -16,7 +16,7 @@ export type SignInResult =
 export async function signInAction(input: { email: string; password: string }, callbackUrl: string): Promise<SignInResult> {
   const parsed = signInSchema.safeParse(input);
   if (!parsed.success) return { error: "invalid" };
-  const target = callbackUrl.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/channels";
+  const target = callbackUrl.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/";
   try {
     await signIn("credentials", { ...parsed.data, redirectTo: target });
   } catch (error) {

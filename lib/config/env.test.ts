@@ -56,4 +56,11 @@ describe("the server's environment", () => {
     expect(readServerEnv({ TRUST_PROXY: "1" }).trustProxyHops).toBe(1);
     expect(problemsOf({ TRUST_PROXY: "-1" }).map((p) => p.variable)).toEqual(["TRUST_PROXY"]);
   });
+
+  it("takes a metrics token of 16 characters or more, and none when unset or empty", () => {
+    expect(readServerEnv({}).metricsToken).toBeUndefined();
+    expect(readServerEnv({ METRICS_TOKEN: "" }).metricsToken).toBeUndefined();
+    expect(readServerEnv({ METRICS_TOKEN: "0123456789abcdef" }).metricsToken).toBe("0123456789abcdef");
+    expect(problemsOf({ METRICS_TOKEN: "short" })).toEqual([{ variable: "METRICS_TOKEN", message: "must be at least 16 characters" }]);
+  });
 });

@@ -72,6 +72,8 @@ const envSchema = z.object({
   IMPORT_WRITE_LANES: integer(2, 1, 16),
   SESSION_IDLE_MINUTES: integer(120, 1, 7 * 24 * 60),
   TRUST_PROXY: integer(0, 0, 10),
+  // A guessable scrape token would open the figures to anyone: at least 16 characters.
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
 });
 
 export interface ServerEnv {
@@ -93,6 +95,8 @@ export interface ServerEnv {
   sessionIdleMs: number;
   /** Reverse proxies in front of the console whose X-Forwarded-For is believed (0: none). */
   trustProxyHops: number;
+  /** `Authorization: Bearer …` that GET /api/metrics accepts besides an admin API key; unset: API keys only. */
+  metricsToken: string | undefined;
 }
 
 export function readServerEnv(env: Readonly<Record<string, string | undefined>> = process.env): ServerEnv {
@@ -118,5 +122,6 @@ export function readServerEnv(env: Readonly<Record<string, string | undefined>> 
     importWriteLanes: v.IMPORT_WRITE_LANES,
     sessionIdleMs: v.SESSION_IDLE_MINUTES * 60_000,
     trustProxyHops: v.TRUST_PROXY,
+    metricsToken: v.METRICS_TOKEN,
   };
 }

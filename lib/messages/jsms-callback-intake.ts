@@ -16,6 +16,7 @@ import { DEFAULT_JSMS_REPORT_CODES, classifyJsmsReport } from "@/lib/sender/jsms
 import { logger } from "@/lib/util/logger";
 import { createBatcher, type Batcher } from "@/lib/util/batcher";
 import { applyReceipt, applyReceipts, type ProviderReceipt } from "./receipts";
+import { channelLive } from "./live/channel-live";
 
 /**
  * Jiguang's sending-status callbacks for one channel. The order matters:
@@ -117,22 +118,28 @@ export async function receiveJsmsCallback(
   const nonce = form.get("nonce") ?? "";
   const timestamp = form.get("timestamp") ?? "";
   const signature = form.get("signature") ?? "";
+  // The cockpit's callback counters (lib/messages/live): rejected, malformed, duplicated, accepted here; unmatched once applied.
+  const live = channelLive(channel.id, "jsms");
   if (!nonce || !timestamp || !signature) {
+    live.countCallback("rejected");
     countRejected(channelKey, "missing nonce, timestamp or signature");
     return refuse(401, "signature_missing", "The callback needs nonce, timestamp and signature.");
   }
   if (!verifyCallbackSignature(channel, { nonce, timestamp, signature })) {
+    live.countCallback("rejected");
     countRejected(channelKey, "bad signature");
     return refuse(401, "signature_invalid", "The signature does not match this channel's AppKey and MasterSecret.");
   }
   const fresh = checkCallbackTimestamp(timestamp, { now });
   if (!fresh.ok) {
+    live.countCallback("rejected");
     countRejected(channelKey, fresh.reason);
     return refuse(401, fresh.reason, fresh.message);
   }
 
   const parsed = parseCallbackForm(form);
   if (!parsed.ok) {
+    live.countCallback("malformed");
     logger.warn("JSMS callback malformed", { channelKey, field: parsed.field, reason: parsed.reason });
     return refuse(400, "callback_malformed", `${parsed.field}: ${parsed.reason}`);
   }
@@ -146,6 +153,7 @@ export async function receiveJsmsCallback(
     data: parsed.value.rawData,
   });
   if (!stored.stored) {
+    live.countCallback("duplicated");
     if (stored.differs) {
       // Only someone who saw the original can replay its signature: Jiguang's own retry carries the same data.
       countRejected(channelKey, `nonce ${nonce} and timestamp ${timestamp} came again with other data`, "JSMS callback replayed with other data: suspected forgery");
@@ -153,6 +161,7 @@ export async function receiveJsmsCallback(
     return { status: 200, body: { ok: true, duplicate: true }, applied: Promise.resolve() };
   }
 
+  live.countCallback("accepted");
   // Stored, so answered 200 now; applying follows in the next batch. Should it fail,
   // applyPendingJsmsCallbacks applies the stored row later: nothing answered 200 is lost.
   const applied = applierFor(ctx.db)
@@ -259,6 +268,11 @@ export const MAX_CALLBACK_APPLY_ATTEMPTS = 5;
  */
 async function applyClaimedCallbacks(db: Db, claim: (tx: Db) => Promise<StoredCallbackRow[]>): Promise<number> {
   const outcomes = await processClaimedRows(db, { claim, process: applyStoredRows, recordFailure: recordFailedAttempt });
+  // Counted once committed: a report no message matched yet, or a report already applied under another nonce.
+  for (const o of outcomes) {
+    if (o.ok && o.result === "unmatched") channelLive(o.row.channelId, "jsms").countCallback("unmatched");
+    if (o.ok && o.result === "duplicate") channelLive(o.row.channelId, "jsms").countCallback("duplicated");
+  }
   return outcomes.filter((o) => o.ok && o.result !== "set_aside").length;
 }
 

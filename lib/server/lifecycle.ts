@@ -4,6 +4,7 @@ import { importLimits, startImportRunner } from "@/lib/contacts/import-runner";
 import { removeOrphanUploads } from "@/lib/contacts/orphan-uploads";
 import { startSendPreparer, type SendPreparer } from "@/lib/messages/send-preparer";
 import { startDispatcher, type Dispatcher } from "@/lib/messages/dispatcher/dispatcher";
+import { startLiveStatsWriter, type LiveStatsWriter } from "@/lib/messages/live/live-stats-writer";
 import { closeRuntime, getRuntime } from "./runtime";
 import { unrecoverableStartupProblem } from "./startup-failure";
 
@@ -28,6 +29,8 @@ export async function startBackgroundWork(kind: "web" | "worker" = "web"): Promi
   await sweep();
   setInterval(() => void sweep(), SWEEP_EVERY_MS).unref();
   await removeOrphanUploads(runtime.db, runtime.env.dataDir).catch((error: unknown) => logger.error("upload clean-up failed", { error }));
+  // Every process writes what it sees of its channels (a web-only one receives the JSMS callbacks).
+  liveStatsSlot().current ??= startLiveStatsWriter({ db: runtime.db, kind, sealKey: runtime.sealKey, jsmsBaseUrl: runtime.env.jsmsBaseUrl });
   if (runtime.env.workerEnabled) {
     runner().current = startImportRunner(runtime.db, importLimits(runtime.handle.kind));
     preparerSlot().current ??= startSendPreparer(runtime.db, runtime.handle.kind);
@@ -50,6 +53,13 @@ const dispatcherKey = Symbol.for("sms-console.dispatcher");
 function dispatcherSlot(): { current?: Promise<Dispatcher> } {
   const g = globalThis as typeof globalThis & { [dispatcherKey]?: { current?: Promise<Dispatcher> } };
   return (g[dispatcherKey] ??= {});
+}
+
+const liveStatsKey = Symbol.for("sms-console.live-stats-writer");
+/** One writer of channel_live_stats per process. */
+function liveStatsSlot(): { current?: LiveStatsWriter } {
+  const g = globalThis as typeof globalThis & { [liveStatsKey]?: { current?: LiveStatsWriter } };
+  return (g[liveStatsKey] ??= {});
 }
 
 const preparerKey = Symbol.for("sms-console.send-preparer");
@@ -117,6 +127,8 @@ export async function shutdown(signal: string): Promise<never> {
         if (!stopped) logger.warn("the dispatcher did not stop in time; exiting anyway", { waitedMs: DISPATCHER_STOP_MS });
       }
       await drainJsmsCallbacks(runtime.db);
+      // Last: what the dispatcher and the callbacks counted until now; the process's rows go with it.
+      await liveStatsSlot().current?.stop();
       await closeRuntime();
     } catch (error) {
       logger.error("error during shutdown", { error });

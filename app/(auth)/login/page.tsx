@@ -13,14 +13,14 @@ export const generateMetadata = () => pageMetadata("auth.signInTitle");
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string }> }) {
   if ((await countOperators(await getDb())) === 0) redirect("/setup");
-  if (await getSessionActor()) redirect("/channels");
+  if (await getSessionActor()) redirect("/");
   const t = await getTranslations("auth");
   const { callbackUrl } = await searchParams;
   return (
     <div className="rounded-xl border border-slate-200 bg-white p-8 shadow-sm">
       <h1 className="text-2xl font-semibold">{t("signInTitle")}</h1>
       <p className="mb-6 mt-1 text-sm text-slate-600">{t("signInIntro")}</p>
-      <SignInForm action={signInAction} callbackUrl={callbackUrl ?? "/channels"} />
+      <SignInForm action={signInAction} callbackUrl={callbackUrl ?? "/"} />
     </div>
   );
 }

@@ -6,6 +6,7 @@ import type { DispatchChannel } from "./channel-transport";
 import { releaseConnectionSlots, slotsHeldByOthers, takeConnectionSlots } from "./connection-slots";
 import { createOutcomeRecorder, type OutcomeRecorder, type SubmitOutcome } from "./outcome-recorder";
 import type { Lane, LaneContext } from "./lane";
+import { channelLive } from "../live/channel-live";
 
 /**
  * One CMPP channel inside one dispatcher: the connection slots it holds, a pool with one
@@ -27,6 +28,10 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
   let lastWork = Date.now();
   const contents = new Map<string, string>();
   const aheadPerConnection = ctx.options.claimAheadPerConnection ?? 256;
+  // The cockpit's view of this lane: its pool's connections and counters, read when a snapshot is taken.
+  const live = channelLive(channel.id, "cmpp");
+  const detachLive = live.attachCmppLane(() => ({ pool: pool?.status() ?? null, slots }), channel.cmpp);
+  const observeLatency = ctx.options.cmppPool?.observeLatency;
 
   // A fenced lane (its lease may be lapsing) closes its pool, which keeps sending its queue for
   // closeTimeoutMs, then waits for late answers and TERMINATE_RESP (terminateTimeoutMs each)
@@ -43,6 +48,10 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
     resubmitUncertain: channel.send.resubmitUncertain,
     timestampUtcOffsetMinutes: channel.send.timestampUtcOffsetMinutes,
     onReceipt: (receipt) => recorder.recordReceipt(receiptOf(channel.id, receipt)),
+    observeLatency: (ms) => {
+      live.recordSubmitLatency(ms);
+      observeLatency?.(ms);
+    },
     onLateSubmitResp: (late) => {
       if (late.ref && late.msgId) recorder.recordLateSegment({ messageId: late.ref, part: late.segment, phone: late.dest, providerMessageId: late.msgId });
     },
@@ -143,12 +152,13 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
       await releaseConnectionSlots(ctx.db, ctx.owner, channel.id).catch((error: unknown) =>
         logger.warn("could not release CMPP connection slots; they free when the lease lapses", { channelId: channel.id, error }),
       );
+      detachLive();
       pool = null;
     },
     fence() {
       stopping = true;
       // The lease may be gone: the connections must close now, whatever is in flight.
-      void pool?.close();
+      void (pool?.close() ?? Promise.resolve()).finally(detachLive);
     },
   };
 }

@@ -5,6 +5,7 @@ import { claimQueuedMessages, oldestSendWithQueued, sendContents, type ClaimedMe
 import type { DispatchChannel } from "./channel-transport";
 import { createOutcomeRecorder, type SubmitOutcome } from "./outcome-recorder";
 import type { Lane, LaneContext } from "./lane";
+import { channelLive } from "../live/channel-live";
 
 /**
  * One JSMS channel inside one dispatcher: claims up to 1000 queued messages of one send (one
@@ -26,7 +27,16 @@ const RETRY_AFTER_MS = 2_000;
 
 export function startJsmsLane(ctx: LaneContext, channel: JsmsChannel): Lane {
   const recorder = createOutcomeRecorder({ db: ctx.db, channelId: channel.id, owner: ctx.owner, ...ctx.recorder });
-  const client = new JsmsClient(channel.jsms, ctx.options.jsms);
+  const live = channelLive(channel.id, "jsms");
+  const detachLive = live.attachJsmsLane();
+  const observe = ctx.options.jsms?.observe;
+  const client = new JsmsClient(channel.jsms, {
+    ...ctx.options.jsms,
+    observe: (exchange) => {
+      live.countApiCall(exchange);
+      observe?.(exchange);
+    },
+  });
   const templates = new Map<string, TemplateContent>();
   let running = 0;
   let inFlight = 0;
@@ -83,6 +93,8 @@ export function startJsmsLane(ctx: LaneContext, channel: JsmsChannel): Lane {
       });
       // One moment for the whole batch: recipients put back together are claimed again together.
       const answeredAt = Date.now();
+      // A refusal of the whole request is counted with its exchange; these are refusals of single numbers (50006…).
+      for (const r of answer.results) if (!r.ok && r.outcome === "not_sent" && r.error.scope === "recipient") live.countRecipientError(r.error.code);
       answer.results.forEach((result, i) => recorder.recordOutcome(outcomeOf(claimed[i]!, result, answeredAt)));
       if (answer.results.every((r) => r.outcome === "not_sent" && r.error.retryable)) {
         pauseMs = Math.min(60_000, Math.max(2_000, pauseMs * 2));
@@ -146,10 +158,12 @@ export function startJsmsLane(ctx: LaneContext, channel: JsmsChannel): Lane {
       await looking;
       await recorder.close();
       client.close();
+      detachLive();
     },
     fence() {
       stopping = true;
       client.close();
+      detachLive();
     },
   };
 }

@@ -1,7 +1,7 @@
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { JsmsClient, testJsmsConnection, type JsmsClientOptions } from "@/lib/sender/jsms/client";
+import { JsmsClient, testJsmsConnection, type JsmsClientOptions, type JsmsExchange } from "@/lib/sender/jsms/client";
 import { JsmsError } from "@/lib/sender/jsms/errors";
 import { startJsmsSandbox, type JsmsSandbox } from "@/lib/sender/jsms/sandbox/server";
 
@@ -287,8 +287,10 @@ describe("sendBatchChunk", () => {
     sandbox.setLimits({ rateLimitPerSecond: 1 });
     await client().sendTemplate({ mobile: "13900000100", tempId: 7 });
     const delays: number[] = [];
+    const exchanges: JsmsExchange[] = [];
     const c = client({
       retry: { attempts: 2, baseDelayMs: 1_000, maxDelayMs: 1_000 },
+      observe: (exchange) => exchanges.push(exchange),
       hooks: {
         random: () => 0.999,
         sleep: async (ms) => {
@@ -300,6 +302,11 @@ describe("sendBatchChunk", () => {
     const result = await c.sendBatchChunk({ tempId: 7, recipients: three });
     expect(delays).toEqual([999]);
     expect(result.successCount).toBe(3);
+    // Each try is an exchange of its own: the refused one with its code, then the accepted one.
+    expect(exchanges.map((e) => [e.method, e.path, e.errorCode])).toEqual([
+      ["POST", "/v1/messages/batch", 50009],
+      ["POST", "/v1/messages/batch", null],
+    ]);
     for (const r of three) expect(sandbox.timesAccepted({ mobile: r.mobile, tempId: 7 })).toBe(1);
   });
 

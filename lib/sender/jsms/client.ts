@@ -43,6 +43,17 @@ export interface JsmsClientOptions {
   /** Keep-alive pool size. Default 8. */
   maxSockets?: number;
   hooks?: RetryHooks;
+  /** Called after every HTTP exchange (each try of a retried call), for dashboards and metrics. */
+  observe?: (exchange: JsmsExchange) => void;
+}
+
+/** One HTTP exchange with JSMS as `observe` sees it. */
+export interface JsmsExchange {
+  method: "GET" | "POST";
+  path: string;
+  /** null when it succeeded; else the JSMS error code (50009…), the transport's ("timeout"…) or "unexpected". */
+  errorCode: number | JsmsTransportCode | "unexpected" | null;
+  ms: number;
 }
 
 /** Template parameters: placeholder name → value. */
@@ -113,6 +124,7 @@ export class JsmsClient {
   private readonly authorization: string;
   private readonly policy: RetryPolicy;
   private readonly hooks: RetryHooks;
+  private readonly observe: ((exchange: JsmsExchange) => void) | undefined;
 
   constructor(credentials: JsmsCredentials, options: JsmsClientOptions = {}) {
     this.transport = new HttpTransport({
@@ -123,6 +135,7 @@ export class JsmsClient {
     this.authorization = "Basic " + Buffer.from(`${credentials.appKey}:${credentials.masterSecret}`, "utf8").toString("base64");
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.hooks = options.hooks ?? {};
+    this.observe = options.observe;
   }
 
   /**
@@ -180,7 +193,7 @@ export class JsmsClient {
   async getBalance(): Promise<JsmsBalance> {
     // No side effect: every failure that may pass later is retried, timeouts and 5xx included.
     const answer = await withRetry(
-      async () => interpretAnswer(await this.transport.request("GET", "/v1/accounts/app", this.headers()), appBalanceAnswerSchema),
+      () => this.exchange("GET", "/v1/accounts/app", appBalanceAnswerSchema),
       this.policy,
       this.hooks,
     );
@@ -223,6 +236,24 @@ export class JsmsClient {
     }
   }
 
+  /** One request and its reading; reported to `observe` whichever way it ends. */
+  private async exchange<S extends z.ZodType>(method: "GET" | "POST", path: string, schema: S, body?: string): Promise<z.output<S>> {
+    const started = performance.now();
+    let errorCode: JsmsExchange["errorCode"] = null;
+    try {
+      return interpretAnswer(await this.transport.request(method, path, this.headers(body), body), schema);
+    } catch (error) {
+      errorCode = error instanceof JsmsError ? error.code : "unexpected";
+      throw error;
+    } finally {
+      try {
+        this.observe?.({ method, path, errorCode, ms: performance.now() - started });
+      } catch {
+        // An observer's bug must not turn an answered send into a failed (or unknown) one.
+      }
+    }
+  }
+
   private headers(body?: string): Record<string, string> {
     const headers: Record<string, string> = { Authorization: this.authorization, Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json; charset=utf-8";
@@ -237,7 +268,7 @@ export class JsmsClient {
     return withRetry(
       async () => {
         try {
-          return interpretAnswer(await this.transport.request("POST", path, this.headers(body), body), schema);
+          return await this.exchange("POST", path, schema, body);
         } catch (error) {
           if (error instanceof JsmsError && error.outcome === "unknown") throw JsmsError.outcomeUnknown(error);
           throw error;

@@ -12,6 +12,7 @@ export {
   type JsmsBalance,
   type JsmsClientOptions,
   type JsmsCredentials,
+  type JsmsExchange,
   type RecipientFailure,
   type TemplateMessage,
   type TemplateParams,

@@ -64,6 +64,13 @@ export class ConnectionSlot {
   private parked = false;
   private retry: LoginRetry = "backoff";
   lastError: string | null = null;
+  /**
+   * When the slot last went up (logged in) or down (lost its session, or started without one),
+   * in epoch ms: "logged in since" or "down since" for the operator. Reconnect attempts while
+   * down do not move it, so it says how long the connection has been unusable.
+   */
+  stateSince = Date.now();
+  private loggedIn = false;
 
   constructor(
     readonly index: number,
@@ -121,6 +128,8 @@ export class ConnectionSlot {
       onReady: () => {
         this.backoff.reset();
         this.lastError = null;
+        this.stateSince = Date.now();
+        this.loggedIn = true;
         this.owner.onSlotReady(this);
       },
       onLoginFailed: (error) => {
@@ -208,6 +217,9 @@ export class ConnectionSlot {
   }
 
   private onSessionClosed(reason: string, unanswered: SegmentJob[], copies: number[]): void {
+    // A session that never logged in leaves the slot down since it went down before.
+    if (this.loggedIn) this.stateSince = Date.now();
+    this.loggedIn = false;
     this.session = null;
     this.transport = null;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);

@@ -208,9 +208,13 @@ export interface CmppConnectionStatus {
   index: number;
   /** connecting | ready | draining | terminating | closed | waiting (to reconnect) | refused | idle | stopped */
   state: string;
+  /** SUBMITs in the window now, of `windowSize`. */
   inFlight: number;
+  windowSize: number;
   rate: number;
   lastError: string | null;
+  /** When the connection last logged in (while ready) or was lost (otherwise; at first: when the pool started). */
+  since: Date;
   /** The version this connection logs in with (or speaks, once logged in). */
   version: CmppVersion;
   /** Set while logins are refused (state "refused", or "connecting" for the one trying again). */

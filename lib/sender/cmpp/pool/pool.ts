@@ -145,6 +145,7 @@ class Pool implements CmppPool, SlotOwner {
   private readonly requestTimeoutMs: number;
   private readonly terminateTimeoutMs: number;
   private readonly refusedLoginBackoffMs: number;
+  private readonly windowSize: number;
   private nextReference = Math.floor(Math.random() * 256);
   private nextSlot = 0;
   /** close() called: no new submits; queued and in-flight work may still finish. */
@@ -174,6 +175,7 @@ class Pool implements CmppPool, SlotOwner {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.terminateTimeoutMs = options.terminateTimeoutMs ?? 5_000;
     this.refusedLoginBackoffMs = options.refusedLoginBackoffMs ?? 10 * 60_000;
+    this.windowSize = options.window ?? 16;
     const logFields = { channel: `${settings.account}@${settings.host}:${settings.port}` };
     this.inbound = new InboundHandler({
       statCodes: options.statCodes ?? DEFAULT_CMPP_STAT_CODES,
@@ -197,7 +199,7 @@ class Pool implements CmppPool, SlotOwner {
             session: {
               account: settings.account,
               password: settings.password,
-              windowSize: options.window ?? 16,
+              windowSize: this.windowSize,
               requestTimeoutMs: this.requestTimeoutMs,
               maxTries: options.maxTries ?? 3,
               resendSubmits: this.resubmitUncertain,
@@ -276,8 +278,10 @@ class Pool implements CmppPool, SlotOwner {
         index: s.index,
         state: s.state,
         inFlight: s.inFlight,
+        windowSize: this.windowSize,
         rate: s.governor.currentRate,
         lastError: s.lastError,
+        since: new Date(s.stateSince),
         version: s.version,
         refused: refusal !== null && (s.isParked || s === this.retrying) ? refusal : null,
       })),
