@@ -38,6 +38,8 @@ async function api(page: Page, method: "POST" | "PUT", url: string, data: unknow
 /** Every page of the console, with the heading its title must name (by catalogue text). */
 function pages(f: Fixture) {
   return [
+    { route: "/", title: { en: "Overview", "zh-CN": "概览" } },
+    { route: "/dashboard", title: { en: "Messages dashboard", "zh-CN": "消息仪表盘" } },
     { route: "/channels", title: { en: "Channels", "zh-CN": "通道" } },
     { route: "/channels/new", title: { en: "New channel", "zh-CN": "新建通道" } },
     { route: `/channels/${f.jsmsKey}`, title: { en: `Channel A11y JSMS ${run}`, "zh-CN": `通道 A11y JSMS ${run}` } },

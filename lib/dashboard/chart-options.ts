@@ -242,7 +242,7 @@ function horizontalBars(names: string[], values: number[], styles: { color: stri
       {
         type: "bar",
         data: values.map((value, i) => ({ value, itemStyle: styles[i] })),
-        barMaxWidth: 28,
+        barMaxWidth: 40,
         label: countLabel(format, "right"),
         cursor: "pointer",
       },
