@@ -5,28 +5,9 @@
  * picker in the browser and the page on the server use the same rules.
  */
 
+import { wallClockIn, zoneOffsetMs } from "@/lib/util/time-zone";
+
 const WALL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
-
-function partsIn(at: Date, timeZone: string) {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get("year"), month: get("month"), day: get("day"), hour: get("hour"), minute: get("minute"), second: get("second") };
-}
-
-/** Milliseconds the zone's clock is ahead of UTC at an instant. */
-function offsetMs(at: Date, timeZone: string): number {
-  const p = partsIn(at, timeZone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at.getTime() / 1000) * 1000;
-}
 
 /**
  * The instant a wall-clock time names in a zone, or null when the text is not one
@@ -41,14 +22,14 @@ export function wallTimeToInstant(text: string, timeZone: string): Date | null {
   const wall = Date.UTC(year, month - 1, day, hour, minute, second);
   if (new Date(wall).getUTCDate() !== day || year < 1) return null;
   // The zone's offset at the wall time read as UTC is near the true one; one correction settles it.
-  const first = wall - offsetMs(new Date(wall), timeZone);
-  const second_ = wall - offsetMs(new Date(first), timeZone);
+  const first = wall - zoneOffsetMs(new Date(wall), timeZone);
+  const second_ = wall - zoneOffsetMs(new Date(first), timeZone);
   return new Date(Math.min(first, second_));
 }
 
 /** The value a datetime-local field shows for an instant in a zone ("2026-03-01T08:00"). */
 export function instantToWallTime(at: Date, timeZone: string): string {
-  const p = partsIn(at, timeZone);
+  const p = wallClockIn(at, timeZone);
   const two = (n: number) => String(n).padStart(2, "0");
   return `${String(p.year).padStart(4, "0")}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}`;
 }

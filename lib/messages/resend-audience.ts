@@ -3,7 +3,7 @@ import { arrayParam } from "@/lib/db/array-literal";
 import { executeRows, type Db } from "@/lib/db/client";
 import { planMessageList } from "./list/message-list-query";
 import { messageListFilterSchema } from "./list/message-list-filter";
-import { REASON_NO_NUMBER } from "./message-state";
+import { insertRecipientMessages, numberForChannel } from "./recipient-messages";
 import { RESEND_STATES, canonicalFilter, type ResendState, type StoredListFilter } from "./resend-schema";
 
 /**
@@ -122,6 +122,7 @@ export async function writeResendChunk(tx: Db, target: ResendTarget, audience: R
   const taken = await takenConditions(tx, audience, await earlierResends(tx, audience.fromSendId, target.id));
   if (!taken) return { queued: 0, failed: 0, cursor, last: true };
   const after = cursor === null ? sql`` : sql` and m.id > ${cursor}::bigint`;
+  const number = numberForChannel(sql`p.userid`, target.channelKey);
   const [row] = await executeRows<{ picked: number; last_id: string | null; queued: number; failed: number }>(
     tx,
     sql`with picked as (
@@ -130,23 +131,10 @@ export async function writeResendChunk(tx: Db, target: ResendTarget, audience: R
        order by m.id
        limit ${size}::int
     ), resolved as (
-      select p.id, p.userid,
-             case when p.userid is null then p.phone else coalesce(bound.phone, fallback.phone) end as phone
+      select p.id, p.userid, case when p.userid is null then p.phone else ${number.phone} end as phone
         from picked p
-        left join contact_phones bound on p.userid is not null and bound.userid = p.userid and bound.bind_id = ${target.channelKey}
-        left join contact_phones fallback on p.userid is not null and fallback.userid = p.userid and fallback.bind_id = 'all'
-    ), ins as (
-      insert into messages (send_id, channel_id, userid, phone, status, segments, error_code, done_at)
-      select ${target.id}::uuid, ${target.channelId}::uuid, r.userid, coalesce(r.phone, ''),
-             case when r.phone is null then 'failed' else 'queued' end, ${target.segmentsPerMessage}::int,
-             case when r.phone is null then ${REASON_NO_NUMBER}::text end, case when r.phone is null then now() end
-        from resolved r order by r.id
-      returning id, status
-    ), evented as (
-      insert into message_events (message_id, kind, code)
-      select id, 'created', ${REASON_NO_NUMBER}::text from ins where status = 'failed'
-      returning 1
-    )
+        ${number.joins}
+    ), ${insertRecipientMessages(target, sql`r.id`)}
     select (select count(*)::int from picked) as picked, (select max(id)::text from picked) as last_id,
            (select count(*) filter (where status = 'queued')::int from ins) as queued,
            (select count(*) filter (where status = 'failed')::int from ins) as failed`,

@@ -5,7 +5,7 @@ import { keepLeaseAlive, leaseFor, leaseLapsed, newLeaseOwner, whileLeased, type
 import { channels, sends } from "@/lib/db/schema";
 import { logger } from "@/lib/util/logger";
 import { announceQueued } from "./dispatcher/wake";
-import { REASON_NO_NUMBER } from "./message-state";
+import { insertRecipientMessages, numberForChannel } from "./recipient-messages";
 import { resendAudienceOf, writeResendChunk, type ResendAudience } from "./resend-audience";
 import { finishCancelledSends } from "./send-controls";
 import type { SendAudience } from "./send-request";
@@ -142,25 +142,14 @@ async function writeListedChunk(tx: Db, send: ClaimedSend, values: readonly stri
     );
     return { queued: row?.queued ?? 0, failed: 0, cursor: next, last };
   }
+  const number = numberForChannel(sql`v.value`, send.channelKey);
   const [row] = await executeRows<{ queued: number; failed: number }>(
     tx,
     sql`with resolved as (
-      select v.ord, v.value as userid, coalesce(bound.phone, fallback.phone) as phone
+      select v.ord, v.value as userid, ${number.phone} as phone
         from ${listed}
-        left join contact_phones bound on bound.userid = v.value and bound.bind_id = ${send.channelKey}
-        left join contact_phones fallback on fallback.userid = v.value and fallback.bind_id = 'all'
-    ), ins as (
-      insert into messages (send_id, channel_id, userid, phone, status, segments, error_code, done_at)
-      select ${send.id}::uuid, ${send.channelId}::uuid, r.userid, coalesce(r.phone, ''),
-             case when r.phone is null then 'failed' else 'queued' end, ${send.segmentsPerMessage}::int,
-             case when r.phone is null then ${REASON_NO_NUMBER}::text end, case when r.phone is null then now() end
-        from resolved r order by r.ord
-      returning id, status
-    ), evented as (
-      insert into message_events (message_id, kind, code)
-      select id, 'created', ${REASON_NO_NUMBER}::text from ins where status = 'failed'
-      returning 1
-    )
+        ${number.joins}
+    ), ${insertRecipientMessages(send, sql`r.ord`)}
     select (count(*) filter (where status = 'queued'))::int as queued, (count(*) filter (where status = 'failed'))::int as failed from ins`,
   );
   return { queued: row?.queued ?? 0, failed: row?.failed ?? 0, cursor: next, last };

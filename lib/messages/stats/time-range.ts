@@ -4,6 +4,7 @@
  * which bucket a chart uses for it, and the day boundaries of the operator's time zone. Pure: no
  * database, usable by the pages too.
  */
+import { zoneOffsetMs } from "@/lib/util/time-zone";
 import type { SeriesGrain, TimeRange } from "./stats-types";
 
 const MINUTE = 60_000;
@@ -93,23 +94,6 @@ export function isTimeZone(name: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Milliseconds the zone's wall clock is ahead of UTC at an instant. */
-function zoneOffsetMs(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
-  return wall - Math.floor(at.getTime() / 1000) * 1000;
 }
 
 /** Local midnight (in the zone) of the day an instant falls on. */
