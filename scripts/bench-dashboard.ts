@@ -11,11 +11,9 @@
  * a child process (rows/s and its peak resident memory), and drops the database.
  *
  * Options: --messages N (1000000), --runs N (15), --keep (leave the database, print its URL),
- * --day-rows (first apply lib/messages/stats/day-rows.sql: the counters' day rows, proposed, which
- * the reads use as soon as they exist), --no-export (skip the export).
+ * --no-export (skip the export).
  */
 import { spawnSync } from "node:child_process";
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -37,7 +35,6 @@ const { values } = parseArgs({
     messages: { type: "string", default: "1000000" },
     runs: { type: "string", default: "15" },
     keep: { type: "boolean", default: false },
-    "day-rows": { type: "boolean", default: false },
     "no-export": { type: "boolean", default: false },
   },
 });
@@ -169,13 +166,6 @@ async function main() {
   try {
     await runMigrations(handle, scratch.url);
     const db = handle.db;
-    if (values["day-rows"]) {
-      const text = fs.readFileSync(path.join(root, "lib/messages/stats/day-rows.sql"), "utf8");
-      await db.transaction(async (tx) => {
-        for (const statement of text.split("--> statement-breakpoint")) await tx.execute(sql.raw(statement));
-      });
-      console.log("day rows: kept by the triggers (lib/messages/stats/day-rows.sql applied)");
-    }
     const seeded = await seed(db);
     const [stats] = await executeRows<{ minute: number; hour: number; send: number }>(
       db,

@@ -9,7 +9,6 @@ import { executeRows, type Db } from "@/lib/db/client";
 import { NotFoundError } from "@/lib/util/errors";
 import { SendNotFoundError } from "@/lib/messages/send-queries";
 import { channelProviderSql, codeCategorySql } from "./code-category";
-import { counterDayZone } from "./counter-grains";
 import { listChannelInfo, LOSS_STATES, rangeCellsSql, toCount, type ChannelInfo } from "./range-cells";
 import {
   UNCLASSIFIED,
@@ -106,13 +105,12 @@ async function checkedExamples(db: Db, items: UnclassifiedCode[], scope: SQL, ch
 
 /** The analysis of a range (default: the last 24 hours), or of one send when `sendId` is given. */
 export async function getLoss(db: Db, filter: LossFilter = {}): Promise<LossAnalysis> {
-  const [channels, providers, sends, dayZone] = await Promise.all([
+  const [channels, providers, sends] = await Promise.all([
     listChannelInfo(db),
     executeRows<{ id: string; name: string }>(db, sql`select id, name from providers`),
     filter.sendId === undefined
       ? Promise.resolve([])
       : executeRows<{ channel_id: string }>(db, sql`select channel_id::text as channel_id from sends where id = ${filter.sendId}::uuid`),
-    counterDayZone(db),
   ]);
   const scope = channelsInScope(filter, channels, new Set(providers.map((p) => p.id)));
   let cells: LossCell[];
@@ -136,7 +134,7 @@ export async function getLoss(db: Db, filter: LossFilter = {}): Promise<LossAnal
     const range = toMinuteRange({ from: filter.from ?? new Date(until.getTime() - DEFAULT_RANGE_MS), to: until });
     from = range.from.toISOString();
     to = range.to.toISOString();
-    cells = await classifiedCells(db, rangeCellsSql(range, { channelIds: scope?.map((c) => c.id), statuses: LOSS_STATES, dayZone }));
+    cells = await classifiedCells(db, rangeCellsSql(range, { channelIds: scope?.map((c) => c.id), statuses: LOSS_STATES }));
     exampleScope = sql`m.created_at >= ${from}::timestamptz and m.created_at < ${to}::timestamptz`;
   }
   if (scope) exampleScope = sql`${exampleScope} and m.channel_id in (${scope.length ? sql.join(scope.map((c) => sql`${c.id}::uuid`), sql`, `) : sql`null`})`;

@@ -4,7 +4,6 @@
  */
 import { sql } from "drizzle-orm";
 import { executeRows, type Db } from "@/lib/db/client";
-import { counterDayZone } from "./counter-grains";
 import { addState, deliveryCountsOf, emptyStateCounts, totalsOf, type StateCounts } from "./delivery-counts";
 import { listChannelInfo, rangeCellsSql, toCount } from "./range-cells";
 import type { Overview, TimeRange } from "./stats-types";
@@ -12,10 +11,9 @@ import { toMinuteRange } from "./time-range";
 
 /** Messages created in the range by channel and state. */
 export async function stateCountsByChannel(db: Db, range: TimeRange): Promise<Map<string, StateCounts>> {
-  const dayZone = await counterDayZone(db);
   const rows = await executeRows<{ channel_id: string; status: string; n: string | number }>(
     db,
-    sql`select channel_id::text as channel_id, status, sum(n) as n from (${rangeCellsSql(range, { dayZone })}) cells group by 1, 2`,
+    sql`select channel_id::text as channel_id, status, sum(n) as n from (${rangeCellsSql(range)}) cells group by 1, 2`,
   );
   const byChannel = new Map<string, StateCounts>();
   for (const row of rows) {

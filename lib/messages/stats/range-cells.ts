@@ -20,8 +20,6 @@ export interface RangeCellsOptions {
   statuses?: readonly string[];
   /** Read minute rows only (a minute chart), not hour rows for the whole hours. */
   minutesOnly?: boolean;
-  /** Read whole days of this zone from day rows (counterDayZone tells whether the database keeps them). */
-  dayZone?: string;
 }
 
 const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
@@ -45,7 +43,7 @@ export function rangeCellsSql(range: TimeRange, options: RangeCellsOptions = {})
     filters.push(options.channelIds.length ? sql`channel_id in (${sql.join(options.channelIds.map((id) => sql`${id}::uuid`), sql`, `)})` : sql`false`);
   }
   if (options.statuses) filters.push(sql`status in (${statesList(options.statuses)})`);
-  const segments: RangeSegment[] = options.minutesOnly ? minuteSegment(range) : rangeSegments(range, { dayZone: options.dayZone });
+  const segments: RangeSegment[] = options.minutesOnly ? minuteSegment(range) : rangeSegments(range);
   const parts = segments.map(
     (segment) =>
       sql`select grain, bucket, channel_id, status, code, n, last_message_id from message_stats

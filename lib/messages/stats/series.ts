@@ -9,7 +9,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { executeRows, type Db } from "@/lib/db/client";
 import { ValidationError } from "@/lib/util/errors";
-import { counterDayZone } from "./counter-grains";
 import { addState, deliveryCountsOf, emptyStateCounts, type StateCounts } from "./delivery-counts";
 import { channelByKey, listChannelInfo, rangeCellsSql, toCount, type ChannelInfo } from "./range-cells";
 import type { Series, SeriesBucket, SeriesGrain, SeriesQuery } from "./stats-types";
@@ -34,12 +33,7 @@ export async function getSeries(db: Db, query: SeriesQuery): Promise<Series> {
   if (!isTimeZone(timeZone)) throw new ValidationError("Unknown time zone.", [{ path: "timeZone", message: "errors.stats_time_zone_invalid" }]);
   const range = toMinuteRange(query);
   const grain = chooseSeriesGrain(range);
-  const [only, dayZone] = await Promise.all([
-    query.channelKey === undefined ? Promise.resolve(undefined) : channelByKey(db, query.channelKey),
-    counterDayZone(db),
-  ]);
-  // Day rows fit a chart's buckets only when both are the days of the same zone.
-  const dayRows = grain === "day" && dayZone === timeZone ? dayZone : undefined;
+  const only = query.channelKey === undefined ? undefined : await channelByKey(db, query.channelKey);
   const [channels, rows, steps] = await Promise.all([
     only ? Promise.resolve([only]) : listChannelInfo(db),
     executeRows<{ start: string; channel_id: string; status: string; n: string | number }>(
@@ -49,7 +43,7 @@ export async function getSeries(db: Db, query: SeriesQuery): Promise<Series> {
       sql`with steps as (select array_agg(g order by g) as starts from (${bucketStartsSql(grain, timeZone, range.from, range.to)}) s),
           agg as (
             select width_bucket(cells.bucket, steps.starts) as i, cells.channel_id, cells.status, sum(cells.n) as n
-              from (${rangeCellsSql(range, { channelIds: only ? [only.id] : undefined, minutesOnly: grain === "minute", dayZone: dayRows })}) cells cross join steps
+              from (${rangeCellsSql(range, { channelIds: only ? [only.id] : undefined, minutesOnly: grain === "minute" })}) cells cross join steps
              group by 1, 2, 3)
           select to_char(steps.starts[agg.i] at time zone 'UTC', ${sql.raw(ISO)}) as start, agg.channel_id::text as channel_id, agg.status, agg.n
             from agg cross join steps where agg.i > 0`,

@@ -74,25 +74,3 @@ describe("days of the operator's time zone", () => {
     expect(isTimeZone("")).toBe(false);
   });
 });
-
-describe("reading whole days from day rows", () => {
-  const shanghai = { dayZone: "Asia/Shanghai" };
-  it("takes the local days inside the range from day rows, the hours and minutes around them as before", () => {
-    // Shanghai midnights fall at 16:00 UTC.
-    expect(iso(rangeSegments({ from: d("2030-01-01T10:30:00Z"), to: d("2030-01-04T17:15:00Z") }, shanghai))).toEqual([
-      ["minute", "2030-01-01T10:30:00.000Z", "2030-01-01T11:00:00.000Z"],
-      ["hour", "2030-01-01T11:00:00.000Z", "2030-01-01T16:00:00.000Z"],
-      ["day", "2030-01-01T16:00:00.000Z", "2030-01-04T16:00:00.000Z"],
-      ["hour", "2030-01-04T16:00:00.000Z", "2030-01-04T17:00:00.000Z"],
-      ["minute", "2030-01-04T17:00:00.000Z", "2030-01-04T17:15:00.000Z"],
-    ]);
-    expect(iso(rangeSegments({ from: d("2030-01-01T16:00:00Z"), to: d("2030-01-02T16:00:00Z") }, shanghai))).toEqual([
-      ["day", "2030-01-01T16:00:00.000Z", "2030-01-02T16:00:00.000Z"],
-    ]);
-  });
-
-  it("reads a range without a whole local day as without day rows", () => {
-    const range = { from: d("2030-01-01T10:30:00Z"), to: d("2030-01-02T15:15:00Z") };
-    expect(rangeSegments(range, shanghai)).toEqual(rangeSegments(range));
-  });
-});

@@ -33,14 +33,9 @@ export function toMinuteRange(range: TimeRange): TimeRange {
 
 /** One piece of a range read from one grain of message_stats: buckets in [from, to). */
 export interface RangeSegment {
-  grain: "minute" | "hour" | "day";
+  grain: "minute" | "hour";
   from: Date;
   to: Date;
-}
-
-export interface SegmentOptions {
-  /** The zone of the counters' day rows, when they are kept (counter-grains.ts); without it no day rows are read. */
-  dayZone?: string;
 }
 
 /** Whole UTC hours from hour rows, the minutes before the first and after the last from minute rows. */
@@ -59,21 +54,10 @@ function hourSegments(from: Date, to: Date): RangeSegment[] {
 /**
  * The pieces that add up to a range, exact to the minute: the whole UTC hours inside it from the
  * hour rows, and the minutes before the first and after the last whole hour from the minute rows.
- * A range inside one hour is read from minute rows only. With `dayZone`, the whole local days of
- * that zone inside the range come from day rows, and the hours around them as above.
+ * A range inside one hour is read from minute rows only.
  */
-export function rangeSegments(range: TimeRange, options: SegmentOptions = {}): RangeSegment[] {
+export function rangeSegments(range: TimeRange): RangeSegment[] {
   const { from, to } = toMinuteRange(range);
-  if (to <= from) return [];
-  if (options.dayZone) {
-    const startOfFrom = startOfDay(from, options.dayZone);
-    // The next local midnight: 26 hours on lands in the next day whatever the clocks do.
-    const firstDay = startOfFrom < from ? startOfDay(new Date(startOfFrom.getTime() + 26 * HOUR), options.dayZone) : startOfFrom;
-    const lastDay = startOfDay(to, options.dayZone);
-    if (firstDay < lastDay) {
-      return [...hourSegments(from, firstDay), { grain: "day", from: firstDay, to: lastDay }, ...hourSegments(lastDay, to)];
-    }
-  }
   return hourSegments(from, to);
 }
 
