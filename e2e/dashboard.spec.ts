@@ -112,13 +112,13 @@ test("the dashboard counts the send, names UNDELIV as unclassified, and classify
 
   await page.getByLabel(`Category for UNDELIV (${providerName})`).selectOption("handset_off");
   await page.getByRole("button", { name: "Save UNDELIV" }).click();
-  await expect(page.getByTestId("live-region")).toHaveText(`UNDELIV (${providerName}) is now classified as Handset off or suspended.`);
+  await expect(page.getByTestId("live-region")).toHaveText(`UNDELIV (${providerName}) is now classified as Handset off or out of service.`);
   await expect(page.getByText("Every raw code in this view is classified.")).toBeVisible();
-  await expect(page.getByRole("img", { name: "Lost messages by category: Handset off or suspended 2." })).toBeVisible();
-  await expect(undeliv.getByRole("cell").nth(2)).toHaveText("Handset off or suspended");
+  await expect(page.getByRole("img", { name: "Lost messages by category: Handset off or out of service 2." })).toBeVisible();
+  await expect(undeliv.getByRole("cell").nth(2)).toHaveText("Handset off or out of service");
 
   // A bar is a link: the one bar of the category chart opens its messages.
-  const chart = page.getByRole("img", { name: "Lost messages by category: Handset off or suspended 2." });
+  const chart = page.getByRole("img", { name: "Lost messages by category: Handset off or out of service 2." });
   // Aim at the middle of the plot: the axis labels take the bottom of the box.
   const box = (await chart.boundingBox())!;
   await chart.click({ position: { x: box.width / 2, y: (box.height - 28) / 2 + 8 } });
@@ -131,7 +131,7 @@ test("one send's analysis, and an address with bad parts shows what it ignored",
   await page.goto(`/dashboard?sendId=${s.sendId}`);
   await expect(page.getByText(`Send ${s.sendId.slice(0, 8)} on ${channelName}`)).toBeVisible();
   await expect(page.getByRole("region", { name: "Messages by state" })).toContainText("Failed2");
-  await expect(page.getByRole("img", { name: "Lost messages by category: Handset off or suspended 2." })).toBeVisible();
+  await expect(page.getByRole("img", { name: "Lost messages by category: Handset off or out of service 2." })).toBeVisible();
 
   await page.goto("/dashboard?range=2w&channelKey=nosuchchannel&sendId=not-a-send");
   const warning = page.getByRole("status").filter({ hasText: "Part of the address was ignored" });

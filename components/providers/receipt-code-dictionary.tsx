@@ -43,6 +43,7 @@ export function ReceiptCodeDictionary({
   deleteCode: DeleteCodeAction;
 }) {
   const t = useTranslations("providers");
+  const tm = useTranslations("messages");
   const tc = useTranslations("common");
   const locale = useLocale();
   const router = useRouter();
@@ -119,7 +120,7 @@ export function ReceiptCodeDictionary({
             <option value="">{t("dictionary.allCategories")}</option>
             {OUTCOME_CATEGORIES.map((category) => (
               <option key={category} value={category}>
-                {t(`categories.${category}`)}
+                {tm(`categories.${category}`)}
               </option>
             ))}
           </SelectField>
@@ -152,7 +153,7 @@ export function ReceiptCodeDictionary({
                   <td>
                     <Badge tone={OUTCOME_TONE[row.outcome]}>{t(`outcomes.${row.outcome}`)}</Badge>
                   </td>
-                  <td>{t(`categories.${row.category}`)}</td>
+                  <td>{tm(`categories.${row.category}`)}</td>
                   <td className="max-w-xl">
                     <span className="block">{first || second}</span>
                     {first && second ? <span className="block text-xs text-slate-500">{second}</span> : null}

@@ -52,6 +52,7 @@ export function ReceiptCodeForm({
   onDone: (saved?: ReceiptCodeView) => void;
 }) {
   const t = useTranslations("providers");
+  const tm = useTranslations("messages");
   const tc = useTranslations("common");
   const fieldMessage = useFieldMessage();
   const { failure, setFailure, alertRef } = useFailure();
@@ -128,7 +129,7 @@ export function ReceiptCodeForm({
         <SelectField label={t("dictionary.category")} error={err("category")} {...form.register("category")}>
           {OUTCOME_CATEGORIES.map((value) => (
             <option key={value} value={value}>
-              {t(`categories.${value}`)}
+              {tm(`categories.${value}`)}
             </option>
           ))}
         </SelectField>

@@ -88,7 +88,7 @@ function valueLookup(values: readonly string[], labels: (locale: "en" | "zh-CN")
 }
 
 const OUTCOME_WORDS = valueLookup(RECEIPT_OUTCOMES, (locale) => loadMessages(locale).providers.outcomes);
-const CATEGORY_WORDS = valueLookup(OUTCOME_CATEGORIES, (locale) => loadMessages(locale).providers.categories);
+const CATEGORY_WORDS = valueLookup(OUTCOME_CATEGORIES, (locale) => loadMessages(locale).messages.categories);
 
 /**
  * A cell that would start a formula in a spreadsheet is written with a leading apostrophe in CSV
@@ -138,9 +138,9 @@ export async function dictionaryXlsx(rows: readonly ReceiptCodeRow[]): Promise<B
     { header: "中文", width: 24 },
   ];
   values.getRow(1).font = { bold: true };
-  const [en, zh] = [loadMessages("en").providers, loadMessages("zh-CN").providers];
-  for (const outcome of RECEIPT_OUTCOMES) values.addRow(["outcome", outcome, en.outcomes[outcome], zh.outcomes[outcome]]);
-  for (const category of OUTCOME_CATEGORIES) values.addRow(["category", category, en.categories[category], zh.categories[category]]);
+  const [en, zh] = [loadMessages("en"), loadMessages("zh-CN")];
+  for (const outcome of RECEIPT_OUTCOMES) values.addRow(["outcome", outcome, en.providers.outcomes[outcome], zh.providers.outcomes[outcome]]);
+  for (const category of OUTCOME_CATEGORIES) values.addRow(["category", category, en.messages.categories[category], zh.messages.categories[category]]);
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
 
