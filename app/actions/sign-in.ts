@@ -16,7 +16,7 @@ export type SignInResult =
 export async function signInAction(input: { email: string; password: string }, callbackUrl: string): Promise<SignInResult> {
   const parsed = signInSchema.safeParse(input);
   if (!parsed.success) return { error: "invalid" };
-  const target = callbackUrl.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/";
+  const target = consolePath(callbackUrl);
   try {
     await signIn("credentials", { ...parsed.data, redirectTo: target });
   } catch (error) {
@@ -25,4 +25,19 @@ export async function signInAction(input: { email: string; password: string }, c
     throw error; // the redirect after a successful sign-in travels as a thrown value
   }
   return undefined;
+}
+
+/**
+ * Where to go after signing in: a path of the console, or "/". Browsers read "/\host" and
+ * "/<tab>/host" as "//host", another site, so the path is resolved as a browser would before it is
+ * trusted, not checked by its first characters.
+ */
+function consolePath(callbackUrl: string): string {
+  const base = "http://console.invalid";
+  try {
+    const url = new URL(callbackUrl, base);
+    return callbackUrl.startsWith("/") && url.origin === base ? url.pathname + url.search + url.hash : "/";
+  } catch {
+    return "/";
+  }
 }
