@@ -1,10 +1,11 @@
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import { createTranslator } from "next-intl";
 import type { Db } from "@/lib/db/client";
 import { channels } from "@/lib/db/schema";
 import { asc } from "drizzle-orm";
 import { recordAudit } from "@/lib/audit";
+import { responseBodyOf } from "@/lib/http/node-stream-body";
 import type { Actor } from "@/lib/auth/actor";
 import type { Locale } from "@/lib/i18n/locales";
 import { loadMessages } from "@/lib/i18n/messages";
@@ -46,7 +47,8 @@ export async function templateWorkbook(db: Db): Promise<Readable> {
   for (const c of list) notes.addRow([`phone:${c.key}`, c.name]).commit();
   sheet.commit();
   notes.commit();
-  void workbook.commit();
+  // A client that goes away mid-download makes the commit fail; the stream carries that, not an unhandled rejection.
+  workbook.commit().catch((error: unknown) => out.destroy(error as Error));
   return out;
 }
 
@@ -93,7 +95,7 @@ export async function errorReportWorkbook(db: Db, actor: Actor, importId: string
 }
 
 export function xlsxResponse(stream: Readable, fileName: string): Response {
-  return new Response(Readable.toWeb(stream) as unknown as ReadableStream, {
+  return new Response(responseBodyOf(stream), {
     headers: {
       "content-type": XLSX_TYPE,
       "content-disposition": `attachment; filename="${fileName}"`,

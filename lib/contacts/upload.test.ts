@@ -71,6 +71,14 @@ describe("receiveUpload", () => {
     await expect(receiveUpload(noBoundary, { dataDir, maxBytes: 1000 })).rejects.toMatchObject({ status: 400 });
   });
 
+  it("refuses a file in a field with an empty name as in the wrong field, and keeps nothing of it", async () => {
+    const before = uploads();
+    const body = `--B\r\nContent-Disposition: form-data; name=""; filename="users.csv"\r\nContent-Type: text/csv\r\n\r\n${CSV}\r\n--B--\r\n`;
+    const request = new Request(URL_, { method: "POST", body, headers: { "content-type": "multipart/form-data; boundary=B" } });
+    await expect(receiveUpload(request, { dataDir, maxBytes: 1000 })).rejects.toMatchObject({ status: 400, details: [{ path: "file", message: 'sent in ""' }] });
+    expect(uploads()).toEqual(before);
+  });
+
   it("answers 413 as soon as the file crosses the limit, without reading the rest of the body", async () => {
     const before = uploads();
     const maxBytes = 256 * 1024;

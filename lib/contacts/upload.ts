@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import busboy from "busboy";
+import { isDiskFull } from "@/lib/util/disk-full";
 import { DomainError, ValidationError } from "@/lib/util/errors";
 import { displayFileName, fileKindOf } from "./upload-file-name";
 
@@ -70,10 +71,10 @@ export async function receiveUpload(req: Request, options: { dataDir: string; ma
   const reader = req.body.getReader();
 
   // The first problem wins and stops the reading at once.
-  let problem = null as DomainError | null;
+  let problem = null as Error | null;
   let stop: () => void = () => {};
   const stopped = new Promise<null>((resolve) => (stop = () => resolve(null)));
-  const fail = (error: DomainError) => {
+  const fail = (error: Error) => {
     problem ??= error;
     stop();
   };
@@ -84,7 +85,8 @@ export async function receiveUpload(req: Request, options: { dataDir: string; ma
     if (name === "dryRun") dryRun = value === "true" || value === "1" || value === "on";
   });
   parser.on("file", (name, stream, info) => {
-    const part = name !== "file" ? wrongField(name) : judgeFileName(info.filename ?? "");
+    // busboy hands over an empty field name (name="") as undefined, whatever its types say.
+    const part = name !== "file" ? wrongField(name ?? "") : judgeFileName(info.filename ?? "");
     if (part instanceof DomainError || file || problem) {
       if (part instanceof DomainError) fail(part);
       stream.on("error", () => {}); // a part being skipped ends in an error when the upload is stopped
@@ -98,7 +100,10 @@ export async function receiveUpload(req: Request, options: { dataDir: string; ma
     stream.on("data", (chunk: Buffer) => (size += chunk.length));
     stream.on("limit", () => fail(tooLarge(options.maxBytes)));
     const written = pipeline(stream, out).then(() => size);
-    written.catch(() => {}); // seen when awaited; a stopped upload discards it
+    // A write that fails (the disk is full) stops the upload at once: busboy holds the body's next
+    // chunk until the destroyed file stream drains, which it never does, so without this the
+    // request hung for good with the partial file left on the full disk.
+    written.catch((error: unknown) => fail(storageFailure(error)));
     file = { fileName, fileKind, filePath, out, written };
   });
   parser.on("error", (error) => fail(unreadable(error)));
@@ -182,6 +187,16 @@ async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, parser: 
   file.out.destroy();
   if (!file.out.closed) await new Promise<void>((resolve) => file.out.once("close", () => resolve()));
   fs.rmSync(file.filePath, { force: true });
+}
+
+/** DATA_DIR is full (or over its quota): the operator is told so, not "internal error"; anything else is the server's fault (500). */
+function storageFailure(error: unknown): Error {
+  if (isDiskFull(error)) {
+    return new DomainError("storage_full", 507, "The server's disk is full, so the file could not be stored. Free space in the data directory, then upload it again.").withMessageKey(
+      "importErrors.upload.storageFull",
+    );
+  }
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function unreadable(error: unknown): DomainError {

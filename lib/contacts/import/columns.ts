@@ -4,6 +4,13 @@ import { columnLetter, isBlankCell, isCellProblem, type RawCell } from "./cells"
 import { ImportFileError, type HeaderProblem, type ImportFileErrorCode } from "./import-file-error";
 import type { ImportColumn } from "./types";
 
+/**
+ * Header problems listed one by one; past these they are counted. A header of 16,384 wrong
+ * columns would otherwise make a refusal of 0.8 MB of text and 16,000 details, stored with the
+ * import and sent with every page of the import history.
+ */
+export const MAX_LISTED_PROBLEMS = 100;
+
 /** What the header row says about each column; blank headers leave a hole. */
 export interface ColumnLayout {
   columns: ImportColumn[];
@@ -123,6 +130,19 @@ export function resolveColumns(headerCells: readonly (RawCell | undefined)[] | n
     if (bindId === "userid") useridIndex = index;
   }
 
+  const more = problems.length - MAX_LISTED_PROBLEMS;
+  if (more > 0) {
+    problems.length = MAX_LISTED_PROBLEMS;
+    problems.push({
+      code: problems[0]!.code,
+      column: "…",
+      message: `…and ${more.toLocaleString("en")} more problems in the header row.`,
+      key: "importErrors.headerProblem.more",
+      params: { count: more },
+    });
+  }
+
+  // After the cap: a missing userid column is always said.
   if (useridIndex < 0) {
     const empty = columns.length === 0 && problems.length === 0;
     problems.push({

@@ -23,12 +23,14 @@ function isBlankRow(row: RawRow): boolean {
 /** Rows read before the header was known kept every cell: treat the ones past the header as the reader now would. */
 function limitColumns(row: RawRow, width: number): RawRow {
   if (row.cells.length <= width) return row;
-  let extra = row.extra;
+  // A row the reader was in the middle of when the limit was set holds cells past it, all to the
+  // left of any cell met after it (row.extra): the first of those is the one to report.
+  let extra: RawRow["extra"] = null;
   for (let column = width; column < row.cells.length && extra === null; column++) {
     const cell = row.cells[column];
     if (!isBlankCell(cell)) extra = { column, value: isCellProblem(cell) ? cell.shown : shownValue(cell as string) };
   }
-  return { rowNumber: row.rowNumber, cells: row.cells.slice(0, width), extra };
+  return { rowNumber: row.rowNumber, cells: row.cells.slice(0, width), extra: extra ?? row.extra };
 }
 
 /**
@@ -57,6 +59,7 @@ export async function openImportFile(options: ReadImportOptions): Promise<Opened
 
   let checker: RowChecker;
   let layout: ColumnLayout;
+  let width = 0;
   let pending: RawRow[] = [];
   try {
     let header: RawRow | null = null;
@@ -78,7 +81,7 @@ export async function openImportFile(options: ReadImportOptions): Promise<Opened
       );
     }
     layout = resolveColumns(header.cells, options.channelKeys);
-    const width = layout.byIndex.length;
+    width = layout.byIndex.length;
     source.setColumnLimit(width);
     pending = pending.map((row) => limitColumns(row, width));
     checker = new RowChecker({ layout, maxCellLength, mergeAt: source.mergeLookup?.(width) });
@@ -101,7 +104,9 @@ export async function openImportFile(options: ReadImportOptions): Promise<Opened
       rows = [];
       issues = [];
     };
-    const take = (raw: RawRow) => {
+    const take = (read: RawRow) => {
+      // The row the header's chunk ended in was read before the limit was set, past the header's width.
+      const raw = limitColumns(read, width);
       if (raw.rowNumber - 1 > maxRows && !isBlankRow(raw)) {
         throw new ImportFileError(
           "too_many_rows",

@@ -63,6 +63,8 @@ export interface ZipInput {
   declaredSize?: number;
   /** Forge the CRC. */
   crc?: number;
+  /** Already-deflated bytes to store as the entry (method 8; `data` is then unused): for streams too big to build whole. CRC 0 unless forged. */
+  packed?: Buffer;
 }
 
 /** Writes a zip with a central directory, the way Excel lays one out (no data descriptors). */
@@ -73,8 +75,8 @@ export function makeZip(inputs: ZipInput[]): Buffer {
   for (const input of inputs) {
     const data = Buffer.isBuffer(input.data) ? input.data : Buffer.from(input.data, "utf8");
     const method = input.method ?? 8;
-    const packed = method === 8 ? zlib.deflateRawSync(data, { level: 9 }) : data;
-    const crc = input.crc ?? zlib.crc32(data);
+    const packed = input.packed ?? (method === 8 ? zlib.deflateRawSync(data, { level: 9 }) : data);
+    const crc = input.crc ?? (input.packed ? 0 : zlib.crc32(data));
     const size = input.declaredSize ?? data.length;
     const name = Buffer.from(input.name, "utf8");
     const local = Buffer.alloc(30);

@@ -102,7 +102,17 @@ export abstract class XmlChunkScanner {
       const close = text.indexOf("?>", lt + 2);
       return close < 0 ? -1 : close + 1;
     }
-    // <!DOCTYPE …> and the like: Excel never writes them; skip to the next '>'.
+    // A document type can declare entities that expand a few bytes into gigabytes ("billion
+    // laughs"). They are never expanded here, but a part that declares one was not written by a
+    // spreadsheet program, and reading its entity references as literal text would import garbage.
+    if (text.slice(lt + 2, lt + 9).toUpperCase() === "DOCTYPE") {
+      throw new ImportFileError(
+        "corrupt_file",
+        "The workbook cannot be read: one of its parts declares a document type (DOCTYPE), which no spreadsheet program writes. Open it in Excel, save it again and upload the new file.",
+        importReason("importErrors.corrupt.doctype"),
+      );
+    }
+    // <!ELEMENT …> and the like: Excel never writes them; skip to the next '>'.
     return text.indexOf(">", lt);
   }
 }
