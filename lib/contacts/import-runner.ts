@@ -4,6 +4,7 @@ import { readServerEnv } from "@/lib/config/env";
 import type { Db } from "@/lib/db/client";
 import { keepLeaseAlive, leaseFor, leaseLapsed, newLeaseOwner, whileLeased, type LeasedTable } from "@/lib/db/lease";
 import { channels, importIssues, imports } from "@/lib/db/schema";
+import { isDiskFull } from "@/lib/util/disk-full";
 import { logger } from "@/lib/util/logger";
 import { createLaneWriter, type WriteCounts } from "./contact-writer";
 import { ImportFileError, estimateRowCount, openImportFileInWorker, type ImportBatch } from "./import";
@@ -255,12 +256,17 @@ export async function runImport(db: Db, job: ImportRow, limits: ImportLimits, op
     if (lost) return;
     const known = error instanceof ImportFileError;
     if (!known) logger.error("import failed", { importId: job.id, error });
+    // A full disk (DATA_DIR holding the embedded database, or the server's) is the operator's to
+    // mend: said so, rather than "internal error", which sent them looking for a bug.
+    const unknownReason = isDiskFull(error)
+      ? { code: "storage_full", message: "The import stopped because the database's disk is full; the rows written before it are kept. Free space, then import the file again.", key: "importErrors.run.storageFull" as const }
+      : { code: "internal_error", message: "The import stopped because of an internal error; the rows written before it are kept.", key: "importErrors.run.internal" as const };
     await end({
       ...totals,
       status: "failed",
-      errorCode: known ? error.code : "internal_error",
-      error: known ? error.message : "The import stopped because of an internal error; the rows written before it are kept.",
-      errorKey: known ? error.key : "importErrors.run.internal",
+      errorCode: known ? error.code : unknownReason.code,
+      error: known ? error.message : unknownReason.message,
+      errorKey: known ? error.key : unknownReason.key,
       errorParams: known ? error.params : {},
       errorDetails: known && error.details.length > 0 ? error.details : null,
     }).catch((e: unknown) => logger.error("could not record a failed import", { importId: job.id, error: e }));

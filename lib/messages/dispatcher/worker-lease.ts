@@ -30,6 +30,9 @@ export interface WorkerLease {
   stop(): Promise<void>;
 }
 
+/** A failed renewal is tried again this soon (or within a tick, for very short leases). */
+const RENEW_RETRY_MS = 500;
+
 export async function takeWorkerLease(db: Db, options: WorkerLeaseOptions): Promise<WorkerLease> {
   const id = newLeaseOwner();
   const takenAt = Date.now();
@@ -39,10 +42,12 @@ export async function takeWorkerLease(db: Db, options: WorkerLeaseOptions): Prom
   let stopped = false;
   let lastRenewed = takenAt;
   let renewing: Promise<void> | null = null;
+  let retry: NodeJS.Timeout | null = null;
   const fence = (reason: string) => {
     if (!live) return;
     live = false;
     clearInterval(timer);
+    if (retry) clearTimeout(retry);
     logger.warn("dispatcher lease lost; closing its connections and claims", { worker: id, reason });
     options.onFence(reason);
   };
@@ -60,7 +65,20 @@ export async function takeWorkerLease(db: Db, options: WorkerLeaseOptions): Prom
       else lastRenewed = sentAt;
     } catch (error) {
       logger.warn("dispatcher lease renewal failed; retrying", { worker: id, error });
+      // Again in a moment, not at the next tick: waiting a tick (a quarter of the lease) meant two
+      // failed renewals in a row fenced the dispatcher, so a database restarted twice within a few
+      // seconds (or one outage spanning two ticks) stopped its sending for a whole lease.
+      if (!stopped && live) {
+        retry ??= setTimeout(() => {
+          retry = null;
+          attempt();
+        }, Math.min(RENEW_RETRY_MS, tickMs));
+        retry.unref();
+      }
     }
+  };
+  const attempt = () => {
+    if (!stopped && live && !renewing) renewing = renew().finally(() => (renewing = null));
   };
   const tickMs = Math.max(50, Math.floor(options.leaseMs / 4));
   const timer = setInterval(() => {
@@ -70,7 +88,7 @@ export async function takeWorkerLease(db: Db, options: WorkerLeaseOptions): Prom
     // with `> 0.75 × leaseMs` alone, a tick landing a millisecond early left the fence to the next
     // tick, at the very moment the lease lapses and others may take the connection slots.
     if (Date.now() - lastRenewed > options.leaseMs * 0.75 - tickMs / 2) return fence("could not renew the lease in time");
-    if (!renewing) renewing = renew().finally(() => (renewing = null));
+    attempt();
   }, tickMs);
   timer.unref();
   return {
@@ -82,6 +100,7 @@ export async function takeWorkerLease(db: Db, options: WorkerLeaseOptions): Prom
     async stop() {
       stopped = true;
       clearInterval(timer);
+      if (retry) clearTimeout(retry);
       await renewing;
       // Gone for good: what it still held is free at once, not after the lease runs out.
       await db.execute(sql`update channel_connection_slots set owner = null, taken_at = null where owner = ${id}`);
