@@ -40,5 +40,11 @@ describeEachDb("sign-in audit trail", (t) => {
     expect(rows.find((r) => r.action === "auth.sign_in")?.address).toBe("192.0.2.1");
     expect(rows.find((r) => r.action === "auth.lockout")?.address).toBe("192.0.2.3");
     expect(JSON.stringify(rows)).not.toMatch(/secret|audited-password/);
+    // The session is named by a one-way reference shared by its sign-in and sign-out, never by the row id the cookie carries.
+    const sessionId = (signedIn as { sessionId: string }).sessionId;
+    expect(JSON.stringify(rows)).not.toContain(sessionId);
+    const signInDetail = rows.find((r) => r.action === "auth.sign_in")!.detail as { session?: string };
+    expect(signInDetail.session).toMatch(/^[0-9a-f]{16}$/);
+    expect((rows.find((r) => r.action === "auth.sign_out")!.detail as { session?: string }).session).toBe(signInDetail.session);
   });
 });

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/lib/db/client";
 import { operators } from "@/lib/db/schema";
@@ -10,6 +11,16 @@ import { revokeOperatorSession, startOperatorSession, type SessionClient } from 
  * them: the rules live in verifyOperatorLogin and operator-sessions.ts; this ties them to a
  * session row and the audit log.
  */
+
+/**
+ * How the audit log names a session: a one-way reference that ties a sign-in to its sign-out
+ * without naming the live session row. The row's id is what the session cookie carries, and the
+ * audit log is read by every admin and admin API key; with the id in it, anyone who also learnt
+ * the session secret could forge a cookie for any live session listed there.
+ */
+export function sessionAuditReference(sessionId: string): string {
+  return crypto.createHash("sha256").update(`audit-session:${sessionId}`).digest("hex").slice(0, 16);
+}
 
 /** A checked sign-in with its new session row; throws or answers null as verifyOperatorLogin does. */
 export async function signInOperator(
@@ -27,7 +38,7 @@ export async function signInOperator(
       { kind: "operator", id: operator.id, email: operator.email, role: operator.role, address: client.address },
       "auth.sign_in",
       operator.email,
-      { sessionId, userAgent: client.userAgent },
+      { session: sessionAuditReference(sessionId), userAgent: client.userAgent },
     );
     return { operator, sessionId };
   });
@@ -45,7 +56,7 @@ export async function signOutOperator(db: Db, sessionId: string, address: string
         { kind: "operator", id: operator.id, email: operator.email, role: operator.role, address },
         "auth.sign_out",
         operator.email,
-        { sessionId },
+        { session: sessionAuditReference(sessionId) },
       );
     }
     return true;
