@@ -5,6 +5,7 @@ import { describeEachDb } from "@/lib/db/test-databases";
 import type { MessageListFilter } from "@/lib/messages/list/message-list-filter";
 import { listMessagePage, type MessageListItem } from "@/lib/messages/list/message-list-query";
 import { FIXTURE_START, HOUR, insertListFixture, type ListFixture } from "@/lib/messages/list/testing";
+import { checkZip } from "@/lib/util/xlsx-stream/testing";
 import { collectingStream, parseCsv } from "./testing";
 import { ExportAbortedError, writeMessagesExport, type ExportProgress } from "./write-messages-export";
 
@@ -90,6 +91,8 @@ describeEachDb("the message export", (t) => {
       expect(rows, name).toEqual((await listed(filter)).map(cells));
       expect(done.rows, name).toBe(rows.length);
       expect(done.bytes, name).toBe(out.bytes().length);
+      // A sound zip: every part's CRC and sizes agree across header, descriptor and directory.
+      expect(checkZip(out.bytes()).entries.map((e) => e.name), name).toContain("xl/worksheets/sheet1.xml");
     }
   });
 

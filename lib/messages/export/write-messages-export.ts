@@ -1,10 +1,10 @@
 import { once } from "node:events";
-import { Transform, type Writable } from "node:stream";
-import ExcelJS from "exceljs";
+import type { Writable } from "node:stream";
 import { createTranslator } from "next-intl";
 import type { Db } from "@/lib/db/client";
 import { DEFAULT_LOCALE, type Locale } from "@/lib/i18n/locales";
 import { loadMessages } from "@/lib/i18n/messages";
+import { XlsxStreamWriter } from "@/lib/util/xlsx-stream/xlsx-writer";
 import type { ExportFormat, MessageListFilter } from "@/lib/messages/list/message-list-filter";
 import { CSV_BOM, csvLine } from "./csv";
 import { DEFAULT_EXPORT_BATCH, EXPORT_COLUMNS, exportBatches, type ExportRow } from "./export-rows";
@@ -38,9 +38,6 @@ export class ExportAbortedError extends Error {
     this.name = "ExportAbortedError";
   }
 }
-
-/** Bytes the .xlsx zip may hold unread before the rows wait for it. */
-const XLSX_PENDING_LIMIT = 1 << 20;
 
 export async function writeMessagesExport(
   db: Db,
@@ -121,54 +118,30 @@ async function writeCsv(job: WriteJob): Promise<ExportProgress> {
 }
 
 /**
- * exceljs's streaming WorkbookWriter writes each committed row into the zip at once, and the zip
- * takes it whatever it already holds; the pipe from the zip to the stream does wait. So after
- * each batch the rows wait until the zip has compressed and handed on what it was given (the
- * worksheet's input holds at most XLSX_PENDING_LIMIT bytes).
+ * Our own streaming writer (lib/util/xlsx-stream; its README has the figures: exceljs's writer
+ * managed 14,078 rows/s at 622 MB on 1,000,000 rows, at 4.5 times the CPU time). Each batch
+ * becomes sheet XML and goes into the deflate at once; the writer waits while the stream is
+ * full, so a slow client slows the reading here too.
  */
 async function writeXlsx(job: WriteJob): Promise<ExportProgress> {
   const { sink, signal } = job;
   const progress: ExportProgress = { rows: 0, bytes: 0 };
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      progress.bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
-  counter.pipe(sink);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: counter, useStyles: true, useSharedStrings: false });
+  const columns = EXPORT_COLUMNS.map((c, i) => ({ header: job.headers[i]!, width: c.width }));
+  const workbook = new XlsxStreamWriter(sink, { sheetName: job.sheetName, columns, signal });
   try {
-    const sheet = workbook.addWorksheet(job.sheetName, { views: [{ state: "frozen", ySplit: 1 }] });
-    sheet.columns = EXPORT_COLUMNS.map((c, i) => ({ header: job.headers[i], key: c.key, width: c.width }));
-    sheet.getRow(1).font = { bold: true };
-    sheet.getRow(1).commit();
-    const zipInput = worksheetZipInput(sheet);
     for await (const rows of job.batches) {
       checkAborted(signal);
-      for (const row of rows) sheet.addRow(row).commit();
+      await workbook.writeRows(rows);
       progress.rows += rows.length;
-      while (zipInput && zipInput.writableLength > XLSX_PENDING_LIMIT) await once(zipInput, "drain", { signal });
+      progress.bytes = workbook.bytesWritten;
       job.onProgress?.({ ...progress });
     }
-    sheet.commit();
-    // The zip ends `counter`, whose pipe ends the stream.
-    const finished = once(sink, "finish", { signal });
-    await workbook.commit();
-    await finished;
+    await workbook.finish();
+    progress.bytes = workbook.bytesWritten;
+    await endStream(sink, signal);
   } catch (error) {
-    counter.destroy();
+    workbook.destroy();
     throw error;
   }
   return progress;
-}
-
-/**
- * The stream the zip reads the worksheet's XML from (archiver wraps exceljs's own buffer in a
- * PassThrough as soon as the sheet is added). Undefined if a later exceljs changes that; the
- * export then still works, only without the wait (the memory check in the tests would show it).
- */
-function worksheetZipInput(sheet: ExcelJS.Worksheet): Writable | undefined {
-  const internal = sheet as unknown as { stream?: { pipes?: unknown[] } };
-  const input = internal.stream?.pipes?.[0] as Partial<Writable> | undefined;
-  return input && typeof input.writableLength === "number" && typeof input.on === "function" ? (input as Writable) : undefined;
 }
