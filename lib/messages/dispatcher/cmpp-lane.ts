@@ -32,6 +32,10 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
   const live = channelLive(channel.id, "cmpp");
   const detachLive = live.attachCmppLane(() => ({ pool: pool?.status() ?? null, slots }), channel.cmpp);
   const observeLatency = ctx.options.cmppPool?.observeLatency;
+  const requeueAfter: RequeueBackoff = {
+    flow_control: ctx.options.cmppRequeueAfterMs?.flowControl ?? BACKOFF_MS.flow_control,
+    no_connection: ctx.options.cmppRequeueAfterMs?.noConnection ?? BACKOFF_MS.no_connection,
+  };
 
   // A fenced lane (its lease may be lapsing) closes its pool, which keeps sending its queue for
   // closeTimeoutMs, then waits for late answers and TERMINATE_RESP (terminateTimeoutMs each)
@@ -87,7 +91,7 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
       .submit({ dest: message.phone, text, ref: message.id })
       .then(
         (result) => recorder.recordOutcome(submitted(message, result)),
-        (error: unknown) => recorder.recordOutcome(notSubmitted(message, error, channel.send.resubmitUncertain)),
+        (error: unknown) => recorder.recordOutcome(notSubmitted(message, error, channel.send.resubmitUncertain, requeueAfter)),
       )
       .finally(() => {
         inFlight -= 1;
@@ -195,8 +199,9 @@ export function submitted(message: ClaimedMessage, result: CmppSubmitResult): Su
 
 /** Flow control and lost connections are not failures: the message waits and is claimed again. */
 const BACKOFF_MS = { flow_control: 5_000, no_connection: 30_000 } as const;
+type RequeueBackoff = Record<keyof typeof BACKOFF_MS, number>;
 
-export function notSubmitted(message: ClaimedMessage, error: unknown, resubmit: boolean): SubmitOutcome {
+export function notSubmitted(message: ClaimedMessage, error: unknown, resubmit: boolean, backoff: RequeueBackoff = BACKOFF_MS): SubmitOutcome {
   if (!(error instanceof CmppSubmitError)) {
     logger.error("CMPP submit failed unexpectedly; the message is queued again", { messageId: message.id, error });
     return { transition: requeue(message, 5_000, { kind: "requeued", raw: { reason: String(error) } }) };
@@ -238,7 +243,7 @@ export function notSubmitted(message: ClaimedMessage, error: unknown, resubmit: 
       return unknownOutcome(message, error, copies);
     case "flow_control":
     case "no_connection":
-      return { transition: requeue(message, BACKOFF_MS[error.failure], { kind: "requeued", code: error.failure, raw: { message: error.message } }) };
+      return { transition: requeue(message, backoff[error.failure], { kind: "requeued", code: error.failure, raw: { message: error.message } }) };
     case "closed":
     default:
       return { transition: requeue(message, 0, { kind: "requeued", code: "closed" }) };

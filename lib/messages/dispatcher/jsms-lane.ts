@@ -96,7 +96,13 @@ export function startJsmsLane(ctx: LaneContext, channel: JsmsChannel): Lane {
       // A refusal of the whole request is counted with its exchange; these are refusals of single numbers (50006…).
       for (const r of answer.results) if (!r.ok && r.outcome === "not_sent" && r.error.scope === "recipient") live.countRecipientError(r.error.code);
       answer.results.forEach((result, i) => recorder.recordOutcome(outcomeOf(claimed[i]!, result, answeredAt)));
-      if (answer.results.every((r) => r.outcome === "not_sent" && r.error.retryable)) {
+      // A batch JSMS could not take, or whose fate nobody knows as a whole (a 5xx, a timeout, a cut
+      // connection): JSMS is failing. Posting the next batch at once would only turn up to 1000 more
+      // messages unknown (the client's own sendBatch stops for the same reason), so the lane waits
+      // and the rest stay queued.
+      const wholeBatchFailed =
+        answer.results.every((r) => r.outcome === "not_sent" && r.error.retryable) || answer.results.every((r) => r.outcome === "unknown");
+      if (wholeBatchFailed) {
         pauseMs = Math.min(60_000, Math.max(2_000, pauseMs * 2));
         pauseUntil = Date.now() + pauseMs;
         const first = answer.results[0];

@@ -36,6 +36,11 @@ export interface DispatcherOptions {
   /** Messages claimed ahead per CMPP connection (default 256). */
   claimAheadPerConnection?: number;
   cmppPool?: Partial<CmppPoolOptions>;
+  /**
+   * How long a CMPP message certainly not sent waits before it is claimed again: after flow
+   * control past the pool's retries (default 5 s), with no connection or logins refused (default 30 s).
+   */
+  cmppRequeueAfterMs?: { flowControl?: number; noConnection?: number };
   jsms?: JsmsClientOptions;
   recorder?: Pick<OutcomeRecorderOptions, "maxBatch" | "maxWaitMs">;
 }

@@ -237,13 +237,17 @@ export class GatewayConnection {
       core.faults.ignoreSubmits = (core.faults.ignoreSubmits ?? 0) - 1;
       return;
     }
-    if (this.unanswered.has(pdu.sequenceId)) {
+    const resent = this.unanswered.has(pdu.sequenceId);
+    if (resent) {
       core.stats.duplicateSequenceIds++;
-      this.answerSubmit(pdu.sequenceId, ZERO_MSG_ID, 3);
-      return;
+      if (!core.faults.acceptResentSequenceIds) {
+        this.answerSubmit(pdu.sequenceId, ZERO_MSG_ID, 3);
+        return;
+      }
     }
     const limit = core.options.maxUnanswered;
-    if (limit > 0 && this.unanswered.size >= limit) {
+    // A resend taken as new (acceptResentSequenceIds) occupies no further place in the window.
+    if (limit > 0 && !resent && this.unanswered.size >= limit) {
       core.stats.windowExceeded++;
       if (core.options.windowExceeded === "flow_control") {
         this.answerSubmit(pdu.sequenceId, ZERO_MSG_ID, 8);

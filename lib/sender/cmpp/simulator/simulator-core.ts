@@ -220,11 +220,16 @@ export class SimulatorCore {
           linkId: "",
         }),
       });
+      const jitter = immediately ? 0 : (this.faults.reportJitterMs ?? 0);
       // "Accepted by the SMSC" comes at once; the final word when the handset answers.
-      if (this.faults.acceptdFirst) this.deliverTo(account, origin, report("ACCEPTD"));
+      if (this.faults.acceptdFirst) {
+        if (jitter > 0) this.enqueueReport({ dueAt: performance.now() + Math.random() * jitter, account, origin, outgoing: report("ACCEPTD") });
+        else this.deliverTo(account, origin, report("ACCEPTD"));
+      }
       const outgoing = report(stat);
       for (let c = 0; c < copies; c++) {
-        if (immediately || this.options.reportDelayMs <= 0) this.deliverTo(account, origin, outgoing);
+        if (jitter > 0) this.enqueueReport({ dueAt: dueAt + Math.random() * jitter, account, origin, outgoing });
+        else if (immediately || this.options.reportDelayMs <= 0) this.deliverTo(account, origin, outgoing);
         else this.reportQueue.push({ dueAt, account, origin, outgoing });
       }
     });
@@ -295,6 +300,18 @@ export class SimulatorCore {
       this.reportQueueHead = 0;
     }
     for (const connection of connections) connection.sweep(now);
+  }
+
+  /** Into the report queue in due order (the queue is read from its head while the head is due). */
+  private enqueueReport(item: ScheduledReport): void {
+    let low = this.reportQueueHead;
+    let high = this.reportQueue.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.reportQueue[mid].dueAt <= item.dueAt) low = mid + 1;
+      else high = mid;
+    }
+    this.reportQueue.splice(low, 0, item);
   }
 
   openConnections(): number {

@@ -44,6 +44,12 @@ export interface CmppSimulatorFaults {
   /** Send an ACCEPTD report at once, then the final one (after reports.delayMs). */
   acceptdFirst?: boolean;
   /**
+   * Delay each status report (ACCEPTD included) by a further random 0…N ms, so reports come out of
+   * order: a long message's parts in any order, one message's before an earlier one's, an ACCEPTD
+   * after its final report — as reports relayed through several SMSCs do.
+   */
+  reportJitterMs?: number;
+  /**
    * Give a multi-destination SUBMIT one Msg_Id for all its numbers (in SUBMIT_RESP and in every
    * number's report), as many gateways do, instead of the spec's Msg_Id … Msg_Id+N−1.
    */
@@ -56,6 +62,12 @@ export interface CmppSimulatorFaults {
   reportBeforeResponse?: boolean;
   /** Swallow the next N SUBMITs without answering (the client must resend). */
   ignoreSubmits?: number;
+  /**
+   * Take a SUBMIT whose Sequence_Id is still unanswered (the client's resend after its timeout) as
+   * a new message, accepted and reported again, instead of answering Result 3: gateways that do not
+   * check turn each resend into a second copy on the handset.
+   */
+  acceptResentSequenceIds?: boolean;
   /** Never answer ACTIVE_TEST. */
   ignoreActiveTests?: boolean;
   /** Never answer TERMINATE (the client must close on its own). */

@@ -150,6 +150,11 @@ export interface SandboxFaults {
   failNext?: number;
   /** Default 500. */
   failStatus?: number;
+  /**
+   * An outage of a while, however many requests come in it: the next API request, and every one
+   * for this long after it, gets HTTP `failStatus`, unprocessed, as failNext's do. 0 ends one.
+   */
+  failForMs?: number;
   /** Body of those answers: JSMS's `{"error":{"code":50019,…}}` (default), or an HTML page as a proxy gives. */
   failBody?: "jsms" | "html";
   /** The next N API requests lose their connection once their body is read, unprocessed. */
@@ -244,6 +249,9 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
   const callbackKinds = { reports: 0, replies: 0, duplicates: 0, other: 0 };
   const fault = {
     failNext: 0,
+    failUntil: 0,
+    /** An outage set to begin at the next request. */
+    failForMs: 0,
     failStatus: 500,
     failBody: "jsms" as "jsms" | "html",
     dropNext: 0,
@@ -512,8 +520,13 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
       return "drop";
     }
     if (fault.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
-    if (fault.failNext > 0) {
-      fault.failNext--;
+    if (fault.failForMs > 0) {
+      fault.failUntil = Date.now() + fault.failForMs;
+      fault.failForMs = 0;
+    }
+    const inOutage = Date.now() < fault.failUntil;
+    if (fault.failNext > 0 || inOutage) {
+      if (!inOutage) fault.failNext--;
       faultStats.failed++;
       if (fault.failBody === "html") {
         return { status: fault.failStatus, json: `<html><body><h1>${fault.failStatus}</h1>upstream failed</body></html>`, contentType: "text/html" };
@@ -565,6 +578,7 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
         handle.faults({
           failNext: num("failNext"),
           failStatus: num("failStatus"),
+          failForMs: num("failForMs"),
           failBody,
           dropNext: num("dropNext"),
           dropAfterAcceptNext: num("dropAfterAcceptNext"),
@@ -696,6 +710,10 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
     faults(change) {
       if (change.failNext !== undefined) fault.failNext = change.failNext;
       if (change.failStatus !== undefined) fault.failStatus = change.failStatus;
+      if (change.failForMs !== undefined) {
+        fault.failForMs = change.failForMs;
+        fault.failUntil = 0;
+      }
       if (change.failBody !== undefined) fault.failBody = change.failBody;
       if (change.dropNext !== undefined) fault.dropNext = change.dropNext;
       if (change.dropAfterAcceptNext !== undefined) fault.dropAfterAcceptNext = change.dropAfterAcceptNext;
