@@ -80,8 +80,15 @@ export class HttpTransport {
         headers: body === undefined ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
       });
       const deadline = setTimeout(() => {
-        finish(JsmsError.timeout(target, this.options.timeoutMs, stage));
-        req.destroy();
+        // Decided one turn later: after the event loop was held (the embedded database runs on this
+        // thread), this timer can fire in the same turn as an answer already waiting on the socket,
+        // and timers run before sockets are read. An immediate runs after they are, so an answer
+        // that came in time is taken, not reported as a timeout with an unknown outcome.
+        setImmediate(() => {
+          if (settled) return;
+          finish(JsmsError.timeout(target, this.options.timeoutMs, stage));
+          req.destroy();
+        });
       }, this.options.timeoutMs);
       req.on("socket", (socket) => {
         // A pooled socket is connected already; a new one is not until 'connect'.
