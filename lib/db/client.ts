@@ -84,9 +84,50 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
  * - `wal_init_zero=off`: a new 16 MB WAL segment is not written full of zeros first. Zero-filling
  *   one inside a COMMIT held the loop 60–190 ms during a 50,000-row import (the in-memory file
  *   grows by copies); without it the segment is sized in one step.
+ * It also lives in the web process's memory, which never shrinks: WebAssembly memory only grows,
+ * and whatever PostgreSQL has touched in it stays resident.
+ * - `shared_buffers=32MB` (PostgreSQL's default is 128MB; wal_buffers follows it, 4MB → 1MB): the
+ *   buffer pool is most of what the database holds resident. Bare PGlite on an existing data
+ *   directory, then a 100,000-row CSV import through the import runner: 128MB sat at 344 MB
+ *   resident once open, 425 MB after the import, 500 MB at the peak; 32MB at 235, 330 and 415 MB;
+ *   16MB and 8MB saved 5–20 MB more at rest and 45–65 MB at the peak. The import's CPU time was
+ *   the same for all (6.7–7.4 s), so the pool is not what bounds its speed; 32MB is kept so the
+ *   hot indexes of a few hundred thousand contacts still fit (a page missed is a file read on the
+ *   web thread). The console (production server, restarted on its data) went from 402–425 MB
+ *   idle to 293 MB; under the soak (lib/reliability/soak.soak.test.ts, 10 min) it ran at a median
+ *   of 370 MB, 465 MB at most. Smaller work_mem, maintenance_work_mem and temp_buffers changed
+ *   nothing measurable, so they keep their defaults;
+ *   PGlite's `initialMemory` cannot go below its 128 MB (the module is linked for 2,048 pages) and
+ *   pages never touched are not resident, so it is left alone too.
  */
 function pgliteSettings(): string[] {
-  return ["-c", "wal_init_zero=off"];
+  return ["-c", "wal_init_zero=off", "-c", "shared_buffers=32MB"];
+}
+
+/**
+ * Creates a new embedded database (initdb) in a short-lived child process, so the process that
+ * then opens it never holds the creation's memory. PGlite creates one by running a second,
+ * in-memory PGlite and an initdb module beside the real one; once done their memory is garbage,
+ * but it stays resident until V8's next full collection, which an idle server may not run for
+ * hours: the console on a fresh DATA_DIR sat at 515–540 MB idle (935 MB peak) against 400–425 MB
+ * (436 MB peak) for the same console restarted on that directory; created in a child, a first
+ * start sits at 308–321 MB (327 MB peak). The child resolves PGlite from the working directory,
+ * as the migrations folder is.
+ */
+async function createPgliteDataDir(pgdata: string, startParams: string[]): Promise<void> {
+  const fs = await import("node:fs");
+  if (fs.existsSync(path.join(pgdata, "PG_VERSION"))) return;
+  const { execFile } = await import("node:child_process");
+  const create = `const { PGlite } = await import("@electric-sql/pglite");
+const db = new PGlite({ dataDir: process.argv[1], startParams: JSON.parse(process.argv[2]) });
+await db.waitReady;
+await db.close();`;
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, ["--input-type=module", "-e", create, pgdata, JSON.stringify(startParams)], { cwd: process.cwd() }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`creating the embedded database in ${pgdata} failed: ${stderr.trim() || error.message}`));
+      else resolve();
+    });
+  });
 }
 
 async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
@@ -95,6 +136,7 @@ async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> 
     const { PGlite } = await import("@electric-sql/pglite");
     const { drizzle } = await import("drizzle-orm/pglite");
     const startParams = [...PGlite.defaultStartParams, ...pgliteSettings()];
+    if (dataDir) await createPgliteDataDir(path.join(dataDir, "pglite"), startParams);
     const client = new PGlite({ ...(dataDir ? { dataDir: path.join(dataDir, "pglite") } : {}), startParams });
     await client.waitReady;
     const db = drizzle({ client, schema }) as unknown as Db;
