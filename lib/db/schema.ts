@@ -355,6 +355,26 @@ export const unmatchedReceipts = pgTable(
 );
 
 /**
+ * CMPP status reports kept before the gateway is told we have them (DELIVER_RESP): a gateway never
+ * sends an acknowledged report again, so one acknowledged and then lost with its process would be
+ * gone. A cheap insert (no counters, no locks shared between processes) is what the answer waits
+ * for; the receipt writer then applies it and deletes the row in one transaction, and a row left by
+ * a process that died is applied by any dispatcher's sweep.
+ */
+export const receiptInbox = pgTable(
+  "receipt_inbox",
+  {
+    id: uuid("id").primaryKey(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    receipt: jsonb("receipt").$type<Record<string, unknown>>().notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("receipt_inbox_received_idx").on(t.receivedAt)],
+);
+
+/**
  * Replies (MO messages) from phones, per channel. One row per (channel, phone, reply time,
  * content): a reply callback retried under a new nonce stores nothing new.
  */

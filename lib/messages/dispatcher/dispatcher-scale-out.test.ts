@@ -107,8 +107,8 @@ describe.skipIf(!serverUrl)("dispatchers side by side on one PostgreSQL", () => 
     const handleB = await openHandle();
     const channel = await createCmppTestChannel(handleB.db, sealKey, simulator.port, {
       name: "cut-off", connections: 2,
-      // A report the cut-off dispatcher acknowledged but could not write is gone (the gateway does
-      // not send an acknowledged DELIVER again): its message waits for the report deadline.
+      // A report the cut-off dispatcher could not write is not acknowledged, so the gateway sends
+      // it again to the other; the short deadline bounds the wait should one still go missing.
       reportDeadlineSeconds: 3,
     });
     const options: Partial<StartDispatcherOptions> = { leaseMs: 2_000, deadlineEveryMs: 200, cmppPool: { reconnectBaseMs: 100, reconnectMaxMs: 300 } };

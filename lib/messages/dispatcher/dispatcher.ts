@@ -7,6 +7,7 @@ import { startCmppLane } from "./cmpp-lane";
 import { setDispatcherHealth } from "./health-state";
 import { startJsmsLane } from "./jsms-lane";
 import type { DispatcherOptions, Lane, LaneContext } from "./lane";
+import { applyOrphanedReceipts } from "../receipt-inbox";
 import { applyWaitingReceipts } from "../receipts";
 import { expireOverdueReports } from "./report-deadline";
 import { onQueued, QUEUED_CHANNEL } from "./wake";
@@ -131,6 +132,8 @@ export async function startDispatcher(options: StartDispatcherOptions): Promise<
       if (taken.requeued > 0) void poll();
       const late = await applyWaitingReceipts(db);
       if (late > 0) logger.info("applied receipts that had waited for their submit answer", { applied: late });
+      const orphaned = await applyOrphanedReceipts(db);
+      if (orphaned > 0) logger.info("applied receipts a stopped process had kept but not applied", { applied: orphaned });
     } catch (error) {
       logger.error("taking back lapsed dispatchers' work failed", { error });
     }

@@ -3,7 +3,8 @@ import { unnestRows } from "@/lib/db/array-literal";
 import type { Db } from "@/lib/db/client";
 import { logger } from "@/lib/util/logger";
 import { applyTransitions, recordMessageEvents, type MessageTransition } from "../message-state";
-import { applyReceiptsIn, matchUnmatchedReceiptsIn, type ProviderReceipt } from "../receipts";
+import { applyKeptReceiptsIn, keepReceipts, type KeptReceipt } from "../receipt-inbox";
+import { matchUnmatchedReceiptsIn, type ProviderReceipt } from "../receipts";
 
 /**
  * What a channel's transport learnt, written to the database in batches: submit outcomes by one
@@ -35,7 +36,12 @@ export interface OutcomeRecorder {
    * timeline says so. The message's state is not changed.
    */
   recordLateSegment(segment: RecordedSegment): void;
-  recordReceipt(receipt: ProviderReceipt): void;
+  /**
+   * Resolves once the receipt is kept in the database (receipt_inbox; it is applied right after):
+   * the CMPP lane acknowledges the report's DELIVER only then, so a process killed with receipts
+   * not yet kept leaves them with the gateway, which sends them again.
+   */
+  recordReceipt(receipt: ProviderReceipt): Promise<void>;
   /** Outcomes and receipts not yet written. */
   readonly pending: number;
   /** Writes everything recorded so far; resolves when it is in the database. */
@@ -54,7 +60,8 @@ export interface OutcomeRecorderOptions {
 }
 
 interface SerialWriter<T> {
-  add(item: T): void;
+  /** Resolves once the item's batch is written. */
+  add(item: T): Promise<void>;
   readonly pending: number;
   flush(): Promise<void>;
 }
@@ -65,7 +72,7 @@ interface SerialWriter<T> {
  * to the front and is tried again: nothing recorded is dropped.
  */
 function serialWriter<T>(what: string, channelId: string, maxBatch: number, maxWaitMs: number, write: (batch: T[]) => Promise<void>): SerialWriter<T> {
-  let items: T[] = [];
+  let items: Array<{ item: T; written: () => void }> = [];
   let writing: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
 
@@ -77,7 +84,10 @@ function serialWriter<T>(what: string, channelId: string, maxBatch: number, maxW
     if (writing) return writing;
     const batch = items.splice(0, maxBatch);
     if (batch.length === 0) return Promise.resolve();
-    writing = write(batch)
+    writing = write(batch.map((entry) => entry.item))
+      .then(() => {
+        for (const entry of batch) entry.written();
+      })
       .catch((error: unknown) => {
         logger.error(`writing ${what} failed; retrying`, { channelId, error });
         items = [...batch, ...items];
@@ -96,8 +106,10 @@ function serialWriter<T>(what: string, channelId: string, maxBatch: number, maxW
   };
   return {
     add(item) {
-      items.push(item);
-      schedule();
+      return new Promise<void>((written) => {
+        items.push({ item, written });
+        schedule();
+      });
     },
     get pending() {
       return items.length + (writing ? 1 : 0);
@@ -107,6 +119,12 @@ function serialWriter<T>(what: string, channelId: string, maxBatch: number, maxW
     },
   };
 }
+
+/**
+ * How long a receipt waits for others to share its keeping statement. Short: its DELIVER_RESP waits
+ * for the statement, and a gateway lets only a few reports (16 here) go unanswered per connection.
+ */
+const KEEP_WAIT_MS = 2;
 
 export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeRecorder {
   const maxBatch = options.maxBatch ?? 2_000;
@@ -131,19 +149,26 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
     // Another dispatcher took these claims back (this one's lease lapsed): their outcome is its now.
     if (lost > 0) logger.warn("submit outcomes not recorded: the claims were taken back", { channelId: options.channelId, lost });
   });
-  const receipts = serialWriter<ProviderReceipt>("receipts", options.channelId, maxBatch, maxWaitMs, async (batch) => {
-    await options.db.transaction((tx) => applyReceiptsIn(tx, batch));
+  // A receipt is first kept (the gateway's answer waits for that: receipt-inbox.ts), then applied,
+  // by two writers, so the answers never queue behind the applying, which contends with every
+  // other process on the channel's messages and counters.
+  const applying = serialWriter<KeptReceipt>("receipts", options.channelId, maxBatch, maxWaitMs, async (batch) => {
+    await options.db.transaction((tx) => applyKeptReceiptsIn(tx, batch));
+  });
+  const keeping = serialWriter<ProviderReceipt>("receipts to keep", options.channelId, maxBatch, KEEP_WAIT_MS, async (batch) => {
+    for (const kept of await keepReceipts(options.db, batch)) void applying.add(kept);
   });
 
   return {
-    recordOutcome: (outcome) => outcomes.add(outcome),
-    recordLateSegment: (segment) => outcomes.add({ transition: null, segments: [segment] }),
-    recordReceipt: (receipt) => receipts.add(receipt),
+    recordOutcome: (outcome) => void outcomes.add(outcome),
+    recordLateSegment: (segment) => void outcomes.add({ transition: null, segments: [segment] }),
+    recordReceipt: (receipt) => keeping.add(receipt),
     get pending() {
-      return outcomes.pending + receipts.pending;
+      return outcomes.pending + keeping.pending + applying.pending;
     },
     async flush() {
-      await Promise.all([outcomes.flush(), receipts.flush()]);
+      // Kept receipts join the applying writer when their batch is written: keep, then apply.
+      await Promise.all([outcomes.flush(), keeping.flush().then(() => applying.flush())]);
     },
     async close() {
       await this.flush();

@@ -95,8 +95,12 @@ export interface SessionHooks<C> {
   onSubmitTimeout?(context: C, unansweredCopies: number): void;
   /** A SUBMIT_RESP for a SUBMIT already timed out, or a further answer to an answered resend. */
   onLateSubmitResponse?(context: C, response: SubmitRespPdu): void;
-  /** A DELIVER, already answered with DELIVER_RESP. */
-  onDeliver?(pdu: DeliverPdu): void;
+  /**
+   * A DELIVER. Answered with DELIVER_RESP at once, or, when this returns a promise, once it settles:
+   * a report is acknowledged only when the caller has it in safe keeping, so a gateway that never
+   * resends an acknowledged DELIVER cannot lose a report to a crash between the two.
+   */
+  onDeliver?(pdu: DeliverPdu): void | Promise<unknown>;
   /** A DELIVER that did not decode, already answered with DELIVER_RESP Result 1. */
   onUndecodableDeliver?(frame: InvalidFrame): void;
   /** A window slot opened up (after login, or after a response / timeout). */
@@ -450,9 +454,15 @@ export class CmppSession<C = unknown> {
   }
 
   private acceptDeliver(pdu: DeliverPdu): void {
-    // Answer first: the gateway resends an unanswered DELIVER, and the caller's work must not delay it.
-    this.transport.send({ command: "deliver_resp", sequenceId: pdu.sequenceId, msgId: pdu.msgId, result: 0 });
-    this.hooks.onDeliver?.(pdu);
+    const answer = () => {
+      if (!this.isClosed()) this.transport.send({ command: "deliver_resp", sequenceId: pdu.sequenceId, msgId: pdu.msgId, result: 0 });
+    };
+    const kept = this.hooks.onDeliver?.(pdu);
+    // A report the caller keeps asynchronously (written to a database) is answered once it is kept:
+    // answered before, a crash in between lost it for good (the gateway never resends an answered
+    // DELIVER). Unanswered when the connection closes first, the gateway sends it again.
+    if (kept instanceof Promise) kept.then(answer, answer);
+    else answer();
   }
 
   private onSubmitResp(pdu: SubmitRespPdu): void {

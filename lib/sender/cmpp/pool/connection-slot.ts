@@ -35,7 +35,8 @@ export interface SlotOwner {
   onSubmitResponse(slot: ConnectionSlot, job: SegmentJob, response: SubmitRespPdu, latencyMs: number, unansweredCopies: number): void;
   onSubmitTimeout(job: SegmentJob, unansweredCopies: number): void;
   onLateSubmitResponse(job: SegmentJob, response: SubmitRespPdu): void;
-  onDeliver(pdu: DeliverPdu): void;
+  /** See SessionHooks.onDeliver: a promise defers the DELIVER_RESP until it settles. */
+  onDeliver(pdu: DeliverPdu): void | Promise<unknown>;
   onUndecodableDeliver(): void;
   onSlotClosed(slot: ConnectionSlot, reason: string, unanswered: SegmentJob[], unansweredCopies: number[]): void;
 }

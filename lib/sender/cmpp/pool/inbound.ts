@@ -37,7 +37,8 @@ export interface InboundOptions {
   receiptHoldMs: number;
   trackedMessages: number;
   replyReassemblyMs: number;
-  onReceipt: (receipt: CmppReceipt) => void;
+  /** A promise returned here defers the report's DELIVER_RESP until it settles (see CmppPoolOptions.onReceipt). */
+  onReceipt: (receipt: CmppReceipt) => unknown;
   onReply: (reply: CmppReply) => void;
   logger: CmppLogger;
   counters: InboundCounters;
@@ -50,6 +51,8 @@ export class InboundHandler {
   private readonly replies: Reassembler<ReplyPart>;
   /** Whether any multi-destination SUBMIT was made (only then is the Msg_Id + number lookup needed). */
   private groups = false;
+  /** Reports handed on whose keeping (onReceipt's promise) is not settled yet, by dedup key: a resent copy waits for the first. */
+  private readonly keeping = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: InboundOptions) {
     this.dictionary = compileStatDictionary(options.statCodes);
@@ -74,9 +77,10 @@ export class InboundHandler {
     for (const message of messages) this.matcher.remember(groupKey(baseMsgId, message.dest), message);
   }
 
-  handleDeliver(pdu: DeliverPdu, now: number): void {
-    if (pdu.registeredDelivery === 1) this.handleReport(pdu, now);
-    else this.handleReply(pdu, now);
+  /** A promise when the DELIVER_RESP must wait for the report to be kept (see onReceipt). */
+  handleDeliver(pdu: DeliverPdu, now: number): void | Promise<unknown> {
+    if (pdu.registeredDelivery === 1) return this.handleReport(pdu, now);
+    this.handleReply(pdu, now);
   }
 
   /** Periodic: hand on reports that waited in vain, and replies whose parts never all came. */
@@ -85,22 +89,30 @@ export class InboundHandler {
     for (const partial of this.replies.expire(now)) this.emitReply(partial);
   }
 
-  private handleReport(pdu: DeliverPdu, now: number): void {
+  private handleReport(pdu: DeliverPdu, now: number): void | Promise<unknown> {
     const report = parseStatusReport(pdu.msgContent);
     if (report === null) {
       this.options.logger.warn("status report too short to read; ignored", { msgId: pdu.msgId, length: pdu.msgContent.length });
       return;
     }
     // The gateway resends a DELIVER it thinks we missed: the same Msg_Id, number and Stat is one report.
-    if (!this.seen.add(`${report.msgId}|${report.destTerminalId}|${report.stat}`)) {
+    const key = `${report.msgId}|${report.destTerminalId}|${report.stat}`;
+    if (!this.seen.add(key)) {
       this.options.counters.duplicateReceipts++;
-      return;
+      // Acknowledged when the first copy is kept, not before: else a crash meanwhile loses both.
+      return this.keeping.get(key);
     }
     const submitted = this.resolve(report);
     if (submitted !== undefined) {
-      this.emitReceipt(report, submitted);
-      return;
+      const kept = this.emitReceipt(report, submitted);
+      if (kept !== undefined) {
+        this.keeping.set(key, kept);
+        const forget = () => this.keeping.delete(key);
+        kept.then(forget, forget);
+      }
+      return kept;
     }
+    // Held in memory until its SUBMIT_RESP (receiptHoldMs at most): acknowledged now.
     for (const displaced of this.matcher.hold(report.msgId, report, now)) this.emitReceipt(displaced, undefined);
   }
 
@@ -113,7 +125,8 @@ export class InboundHandler {
     return this.matcher.lookup(report.msgId);
   }
 
-  private emitReceipt(report: StatusReport, submitted: SubmittedMessage | undefined): void {
+  /** onReceipt's promise, if it returned one. */
+  private emitReceipt(report: StatusReport, submitted: SubmittedMessage | undefined): Promise<unknown> | undefined {
     const outcome = classifyStat(this.dictionary, report.stat);
     this.options.counters.receipts++;
     if (submitted === undefined) this.options.counters.unmatchedReceipts++;
@@ -136,7 +149,8 @@ export class InboundHandler {
       receipt.segment = submitted.segment;
       receipt.segments = submitted.segments;
     }
-    this.safely(() => this.options.onReceipt(receipt));
+    const kept = this.safely(() => this.options.onReceipt(receipt));
+    return kept instanceof Promise ? kept : undefined;
   }
 
   private handleReply(pdu: DeliverPdu, now: number): void {
@@ -176,11 +190,12 @@ export class InboundHandler {
   }
 
   /** A throwing callback is the caller's bug; it must not take the connection down with it. */
-  private safely(fn: () => void): void {
+  private safely<T>(fn: () => T): T | undefined {
     try {
-      fn();
+      return fn();
     } catch (error) {
       this.options.logger.error("CMPP receipt/reply callback threw", { error });
+      return undefined;
     }
   }
 }

@@ -130,7 +130,11 @@ export type CmppSessionEvent =
   | { type: "disconnected"; connection: number; reason: string; requeued: number };
 
 export interface CmppPoolOptions {
-  onReceipt?: (receipt: CmppReceipt) => void;
+  /**
+   * A status report. Return a promise to have its DELIVER acknowledged only once it settles (the
+   * receipt is stored): a crash before then leaves the report with the gateway, which sends it again.
+   */
+  onReceipt?: (receipt: CmppReceipt) => unknown;
   onReply?: (reply: CmppReply) => void;
   onSessionEvent?: (event: CmppSessionEvent) => void;
   /** See CmppLateSubmitResp. Called once per number of the SUBMIT it answers. */

@@ -476,8 +476,8 @@ class Pool implements CmppPool, SlotOwner {
     }
   }
 
-  onDeliver(pdu: DeliverPdu): void {
-    this.inbound.handleDeliver(pdu, performance.now());
+  onDeliver(pdu: DeliverPdu): void | Promise<unknown> {
+    return this.inbound.handleDeliver(pdu, performance.now());
   }
 
   onUndecodableDeliver(): void {

@@ -1,0 +1,91 @@
+import crypto from "node:crypto";
+import { sql } from "drizzle-orm";
+import { arrayParam, unnestRows } from "@/lib/db/array-literal";
+import { executeRows, type Db } from "@/lib/db/client";
+import { applyReceiptsIn, type ProviderReceipt } from "./receipts";
+
+/**
+ * CMPP status reports kept in `receipt_inbox` before the gateway is answered (DELIVER_RESP): a
+ * gateway never sends an answered report again, so a receipt must be in the database before the
+ * answer leaves, or a crash in between loses it. Applying a receipt to its message locks the
+ * message, its parts and the dashboard's counter rows, which every process sending on the channel
+ * shares; the answer waits only for this insert, which shares nothing.
+ *
+ * Whoever deletes a kept row applies it, in the same transaction: the writer that kept it, or, when
+ * its process died first, any dispatcher's sweep. So a receipt is applied once either way.
+ */
+export interface KeptReceipt {
+  inboxId: string;
+  receipt: ProviderReceipt;
+}
+
+/** Rows older than this are a dead process's: the sweep applies them. A live writer applies its own within milliseconds. */
+export const ORPHANED_AFTER_SECONDS = 10;
+
+type StoredReceipt = Omit<ProviderReceipt, "reportedAt"> & { reportedAt: string | null };
+
+function stored(receipt: ProviderReceipt): StoredReceipt {
+  return { ...receipt, reportedAt: receipt.reportedAt?.toISOString() ?? null };
+}
+
+function restored(row: StoredReceipt): ProviderReceipt {
+  return { ...row, reportedAt: row.reportedAt ? new Date(row.reportedAt) : null };
+}
+
+/** Keeps receipts in one statement; resolves once they are committed. */
+export async function keepReceipts(db: Db, receipts: readonly ProviderReceipt[]): Promise<KeptReceipt[]> {
+  const kept = receipts.map((receipt) => ({ inboxId: crypto.randomUUID(), receipt }));
+  if (kept.length === 0) return kept;
+  await db.execute(sql`insert into receipt_inbox (id, channel_id, receipt)
+    select id, channel_id, receipt from ${unnestRows(kept, "v", [
+      ["id", "uuid", (k) => k.inboxId],
+      ["channel_id", "uuid", (k) => k.receipt.channelId],
+      ["receipt", "jsonb", (k) => JSON.stringify(stored(k.receipt))],
+    ])}`);
+  return kept;
+}
+
+/**
+ * Takes these receipts out of the inbox and applies those it took, in the caller's transaction.
+ * One a sweep has taken already (and applied) is skipped.
+ */
+export async function applyKeptReceiptsIn(tx: Db, kept: readonly KeptReceipt[]): Promise<number> {
+  if (kept.length === 0) return 0;
+  const taken = await executeRows<{ id: string }>(
+    tx,
+    sql`delete from receipt_inbox where id = any(${arrayParam(
+      kept.map((k) => k.inboxId),
+      "uuid",
+    )}) returning id::text as id`,
+  );
+  const ids = new Set(taken.map((t) => t.id));
+  const mine = kept.filter((k) => ids.has(k.inboxId)).map((k) => k.receipt);
+  await applyReceiptsIn(tx, mine);
+  return mine.length;
+}
+
+/**
+ * Applies receipts a process kept and did not live to apply (older than ORPHANED_AFTER_SECONDS),
+ * oldest first. Rows are claimed with SKIP LOCKED, so two sweepers, or a sweeper and a live
+ * writer, never apply the same receipt.
+ */
+export async function applyOrphanedReceipts(db: Db, limit = 5_000): Promise<number> {
+  return db.transaction(async (tx) => {
+    const rows = await executeRows<{ receipt: StoredReceipt }>(
+      tx,
+      sql`with found as (
+            select id from receipt_inbox
+             where received_at < now() - make_interval(secs => ${ORPHANED_AFTER_SECONDS}::integer)
+             order by received_at limit ${limit}::integer
+             for update skip locked
+          )
+          delete from receipt_inbox r using found where r.id = found.id
+          returning r.receipt`,
+    );
+    await applyReceiptsIn(
+      tx,
+      rows.map((r) => restored(typeof r.receipt === "string" ? (JSON.parse(r.receipt) as StoredReceipt) : r.receipt)),
+    );
+    return rows.length;
+  });
+}
