@@ -31,15 +31,22 @@ const sealKey = crypto.randomBytes(32);
 const DEAD = "worker:dead-host:crashed";
 
 /** What a crashed dispatcher leaves: its lapsed lease, its slots, and messages claimed (one attempt counted) in a sending send. */
+/**
+ * One transaction, so a live dispatcher never sees the send's messages queued (it would claim
+ * them, and this would steal its claims) nor the dead worker without its claims (it would take the
+ * worker back before the claims were its).
+ */
 async function leaveCrashedClaims(db: Db, channelId: string, content: SendContent, phones: string[], dead = DEAD): Promise<string> {
-  await db.execute(sql`insert into dispatcher_workers (id, kind, lease_until) values (${dead}, 'worker', now() - interval '1 minute')
-    on conflict (id) do nothing`);
-  await db.execute(sql`insert into channel_connection_slots (channel_id, slot, owner, taken_at)
-    select ${channelId}::uuid, g, ${dead}, now() from generate_series(0, 1) g on conflict do nothing`);
-  const sendId = await queueSend(db, channelId, content, phones);
-  await db.execute(sql`update messages set status = 'submitting', claimed_by = ${dead}, attempts = 1 where send_id = ${sendId}::uuid`);
-  await db.execute(sql`update sends set queued_count = 0, submitting_count = total where id = ${sendId}::uuid`);
-  return sendId;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`insert into dispatcher_workers (id, kind, lease_until) values (${dead}, 'worker', now() - interval '1 minute')
+      on conflict (id) do nothing`);
+    await tx.execute(sql`insert into channel_connection_slots (channel_id, slot, owner, taken_at)
+      select ${channelId}::uuid, g, ${dead}, now() from generate_series(0, 1) g on conflict do nothing`);
+    const sendId = await queueSend(tx, channelId, content, phones);
+    await tx.execute(sql`update messages set status = 'submitting', claimed_by = ${dead}, attempts = 1 where send_id = ${sendId}::uuid`);
+    await tx.execute(sql`update sends set queued_count = 0, submitting_count = total where id = ${sendId}::uuid`);
+    return sendId;
+  });
 }
 
 describeEachDb("taking back a crashed dispatcher's claims", (t) => {
