@@ -68,7 +68,10 @@ export async function readDictionaryUpload(req: Request, maxBytes = DICTIONARY_M
   });
   const closed = new Promise<void>((resolve, reject) => {
     parser.once("close", () => resolve());
-    parser.once("error", (error) => reject(unreadable(error)));
+    // `on`, not `once`: a body busboy cannot parse can make it emit a second error when it is
+    // ended ("Unexpected end of form" after "Malformed part header"), and an error emitted with no
+    // listener left is thrown as an uncaught exception, which ends the server process.
+    parser.on("error", (error) => reject(unreadable(error)));
   });
   closed.catch(() => {}); // awaited below unless the reading stops first
 
