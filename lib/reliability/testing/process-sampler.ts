@@ -13,6 +13,27 @@ export interface ProcessSample {
   hwmMb: number;
   /** Entries of /proc/PID/fd: files, sockets, pipes, event handles. */
   fds: number;
+  /**
+   * Of those, the embedded database's own files (under a `pglite/` directory). PostgreSQL keeps a
+   * relation's file open once touched, up to max_files_per_process (1,000), and closes the least
+   * used beyond: a cache that grows as more tables and indexes are read, bounded by design.
+   */
+  databaseFiles: number;
+}
+
+/** The embedded database's data directory in a descriptor's target. */
+const DATABASE_FILE = /\/pglite\//;
+
+function countDatabaseFiles(pid: number, fds: readonly string[]): number {
+  let n = 0;
+  for (const fd of fds) {
+    try {
+      if (DATABASE_FILE.test(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))) n += 1;
+    } catch {
+      // closed while listed
+    }
+  }
+  return n;
 }
 
 function statusField(status: string, name: string): number {
@@ -23,11 +44,13 @@ function statusField(status: string, name: string): number {
 
 export function readProcessSample(pid: number): ProcessSample {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  const fds = fs.readdirSync(`/proc/${pid}/fd`);
   return {
     at: Date.now(),
     rssMb: statusField(status, "VmRSS"),
     hwmMb: statusField(status, "VmHWM"),
-    fds: fs.readdirSync(`/proc/${pid}/fd`).length,
+    fds: fds.length,
+    databaseFiles: countDatabaseFiles(pid, fds),
   };
 }
 
