@@ -35,6 +35,8 @@ export interface InboundCounters {
 export interface InboundOptions {
   statCodes: Iterable<ReceiptCodeMapping>;
   receiptHoldMs: number;
+  /** Hold a report that matches no SUBMIT of this pool (yet) for receiptHoldMs; false: hand it on at once (see CmppPoolOptions.holdUnmatchedReports). */
+  holdUnmatched: boolean;
   trackedMessages: number;
   replyReassemblyMs: number;
   /** A promise returned here defers the report's DELIVER_RESP until it settles (see CmppPoolOptions.onReceipt). */
@@ -103,17 +105,22 @@ export class InboundHandler {
       return this.keeping.get(key);
     }
     const submitted = this.resolve(report);
-    if (submitted !== undefined) {
-      const kept = this.emitReceipt(report, submitted);
-      if (kept !== undefined) {
-        this.keeping.set(key, kept);
-        const forget = () => this.keeping.delete(key);
-        kept.then(forget, forget);
-      }
-      return kept;
-    }
-    // Held in memory until its SUBMIT_RESP (receiptHoldMs at most): acknowledged now.
+    // Handed on unmatched at once, to a caller that matches reports itself, and acknowledged once
+    // it keeps it: held, it would be acknowledged before it was kept, and a crash meanwhile lose it.
+    if (submitted !== undefined || !this.options.holdUnmatched) return this.keepingOf(key, this.emitReceipt(report, submitted));
+    // Held in memory until its SUBMIT_RESP (receiptHoldMs at most), and acknowledged now: a held
+    // DELIVER left unanswered would fill the gateway's window for DELIVERs, and after a restart
+    // every report of the earlier process's submits is one this pool does not know.
     for (const displaced of this.matcher.hold(report.msgId, report, now)) this.emitReceipt(displaced, undefined);
+  }
+
+  /** Remembers a report's keeping under its dedup key until it settles, for resent copies. */
+  private keepingOf(key: string, kept: Promise<unknown> | undefined): Promise<unknown> | undefined {
+    if (kept === undefined) return undefined;
+    this.keeping.set(key, kept);
+    const forget = () => this.keeping.delete(key);
+    kept.then(forget, forget);
+    return kept;
   }
 
   /** The submit a report is about: by Msg_Id + number first (one-Msg_Id gateways), then by Msg_Id. */

@@ -180,6 +180,14 @@ export interface CmppPoolOptions {
   statCodes?: Iterable<ReceiptCodeMapping>;
   /** How long a report for an unknown Msg_Id waits for its SUBMIT_RESP (default 10 s). */
   receiptHoldMs?: number;
+  /**
+   * Hold a report that matches no SUBMIT this pool has an answer for (it came before its SUBMIT_RESP,
+   * or is about another process's submit) until its SUBMIT_RESP or receiptHoldMs, acknowledging it
+   * at once (default true). false: hand it on at once with `matched: false`, acknowledged once
+   * onReceipt's promise settles; for a caller that keeps reports and matches them itself (the
+   * console, in its database), so none is acknowledged before it is kept.
+   */
+  holdUnmatchedReports?: boolean;
   /** Msg_Ids remembered for matching, and Msg_Id+number+Stat keys for deduplication (default 200,000 each). */
   trackedMessages?: number;
   /** Give up reassembling a reply after this long and hand on what arrived (default 5 min). */

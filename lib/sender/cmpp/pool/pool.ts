@@ -180,6 +180,7 @@ class Pool implements CmppPool, SlotOwner {
     this.inbound = new InboundHandler({
       statCodes: options.statCodes ?? DEFAULT_CMPP_STAT_CODES,
       receiptHoldMs: options.receiptHoldMs ?? 10_000,
+      holdUnmatched: options.holdUnmatchedReports ?? true,
       trackedMessages: options.trackedMessages ?? 200_000,
       replyReassemblyMs: options.replyReassemblyMs ?? 5 * 60_000,
       onReceipt: options.onReceipt ?? (() => {}),
