@@ -375,6 +375,28 @@ export const receiptInbox = pgTable(
 );
 
 /**
+ * CMPP submit outcomes kept before the lane frees their window place: once a SUBMIT_RESP's outcome
+ * is here, a crash cannot make the console send that message again. A cheap insert (no counters, no
+ * locks shared between processes) is what the place waits for; the outcome writer then applies it
+ * and deletes the row in one transaction. A dead process's rows are applied by whoever takes its
+ * claims back, in the same transaction (worker-lease.ts), or by any dispatcher's sweep.
+ */
+export const outcomeInbox = pgTable(
+  "outcome_inbox",
+  {
+    id: uuid("id").primaryKey(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    /** The dispatcher whose claim the outcome settles: it applies only while that claim holds. */
+    owner: text("owner").notNull(),
+    outcome: jsonb("outcome").$type<Record<string, unknown>>().notNull(),
+    keptAt: timestamp("kept_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("outcome_inbox_owner_idx").on(t.owner), index("outcome_inbox_kept_idx").on(t.keptAt)],
+);
+
+/**
  * Replies (MO messages) from phones, per channel. One row per (channel, phone, reply time,
  * content): a reply callback retried under a new nonce stores nothing new.
  */

@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import { sql } from "drizzle-orm";
-import { arrayParam, unnestRows } from "@/lib/db/array-literal";
-import { executeRows, type Db } from "@/lib/db/client";
+import { unnestRows } from "@/lib/db/array-literal";
+import type { Db } from "@/lib/db/client";
+import { takeInboxRows, takeLeftBehindRows } from "./inbox-rows";
 import { applyReceiptsIn, type ProviderReceipt } from "./receipts";
 
 /**
@@ -51,14 +52,7 @@ export async function keepReceipts(db: Db, receipts: readonly ProviderReceipt[])
  */
 export async function applyKeptReceiptsIn(tx: Db, kept: readonly KeptReceipt[]): Promise<number> {
   if (kept.length === 0) return 0;
-  const taken = await executeRows<{ id: string }>(
-    tx,
-    sql`delete from receipt_inbox where id = any(${arrayParam(
-      kept.map((k) => k.inboxId),
-      "uuid",
-    )}) returning id::text as id`,
-  );
-  const ids = new Set(taken.map((t) => t.id));
+  const ids = await takeInboxRows(tx, "receipt_inbox", kept.map((k) => k.inboxId));
   const mine = kept.filter((k) => ids.has(k.inboxId)).map((k) => k.receipt);
   await applyReceiptsIn(tx, mine);
   return mine.length;
@@ -66,22 +60,11 @@ export async function applyKeptReceiptsIn(tx: Db, kept: readonly KeptReceipt[]):
 
 /**
  * Applies receipts a process kept and did not live to apply (older than ORPHANED_AFTER_SECONDS),
- * oldest first. Rows are claimed with SKIP LOCKED, so two sweepers, or a sweeper and a live
- * writer, never apply the same receipt.
+ * oldest first (takeLeftBehindRows: never two sweepers the same receipt).
  */
 export async function applyOrphanedReceipts(db: Db, limit = 5_000): Promise<number> {
   return db.transaction(async (tx) => {
-    const rows = await executeRows<{ receipt: StoredReceipt }>(
-      tx,
-      sql`with found as (
-            select id from receipt_inbox
-             where received_at < now() - make_interval(secs => ${ORPHANED_AFTER_SECONDS}::integer)
-             order by received_at limit ${limit}::integer
-             for update skip locked
-          )
-          delete from receipt_inbox r using found where r.id = found.id
-          returning r.receipt`,
-    );
+    const rows = await takeLeftBehindRows<{ receipt: StoredReceipt }>(tx, "receipt_inbox", ORPHANED_AFTER_SECONDS, limit, sql`t.receipt`);
     await applyReceiptsIn(
       tx,
       rows.map((r) => restored(typeof r.receipt === "string" ? (JSON.parse(r.receipt) as StoredReceipt) : r.receipt)),

@@ -24,7 +24,7 @@ describe("the console on the embedded database killed mid-send", () => {
 
   it("embedded database: the web process killed and restarted on the same DATA_DIR", async () => {
     deployment = await createDeployment({ kind: "pglite", name: "crash-pglite" });
-    const figures = await runCrash({ deployment, victim: "web", messages: 10_000, connections: CONNECTIONS, port: 41002, block: 42, timeoutMs: TIMEOUT_MS });
+    const figures = await runCrash({ deployment, victim: "web", messages: 50_000, connections: CONNECTIONS, port: 41002, block: 42, timeoutMs: TIMEOUT_MS });
     console.log(crashFigureLine("embedded web", figures));
     expect(figures.inFlightAtKill).toBeGreaterThan(0);
   });

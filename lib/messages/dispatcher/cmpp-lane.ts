@@ -10,19 +10,42 @@ import { channelLive } from "../live/channel-live";
 
 /**
  * One CMPP channel inside one dispatcher: the connection slots it holds, a pool with one
- * connection per slot, and a feeder that keeps the pool's queue topped up with claimed messages.
- * Claims run ahead of the connections by a bounded amount (`aheadPerConnection`), so a crash
- * leaves few claims to take back and flow control never piles work up in memory.
+ * connection per slot, and a feeder that hands claimed messages to the pool. Claims run ahead of
+ * the connections by a bounded amount (`aheadPerConnection`), so a crash leaves few claims to take
+ * back and flow control never piles work up in memory.
+ *
+ * The pool gets at most a window per connection (connections × W) of messages whose outcome is
+ * not yet in the database: a message's place is freed when its outcome is written, not when its
+ * SUBMIT_RESP comes. So a process killed at any moment leaves at most that many messages the
+ * gateway may have taken unrecorded, which are sent again marked uncertain; the rest of its claims
+ * certainly never left. (Freeing the place at the answer let the recorder's unwritten batch, often
+ * a thousand answered messages, be sent twice after a kill.) A place waits only until its
+ * outcome is kept by one cheap insert (outcome_inbox, written at once), and applied after in the
+ * usual large batches, so the windows turn over at the pace of that insert.
  */
 type CmppChannel = Extract<DispatchChannel, { type: "cmpp" }>;
 
 const CLAIM_BATCH = 1_000;
 
 export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
-  const recorder: OutcomeRecorder = createOutcomeRecorder({ db: ctx.db, channelId: channel.id, owner: ctx.owner, ...ctx.recorder });
+  /** Claimed, not yet handed to the pool: they wait for a window place. */
+  const waiting: ClaimedMessage[] = [];
+  const recorder: OutcomeRecorder = createOutcomeRecorder({
+    db: ctx.db,
+    channelId: channel.id,
+    owner: ctx.owner,
+    ...ctx.recorder,
+    keepOutcomes: true,
+    hurry: () => waiting.length > 0,
+  });
   let pool: CmppPool | null = null;
   let slots: number[] = [];
+  /** Claimed and not yet settled (waiting, or handed to the pool with the outcome not yet written). */
   let inFlight = 0;
+  /** Handed to the pool, outcome not yet written: at most `windowPlaces()`. */
+  let unsettled = 0;
+  const windowSize = ctx.options.cmppPool?.window ?? 16;
+  const windowPlaces = () => slots.length * windowSize;
   let stopping = false;
   let pumping: Promise<void> | null = null;
   let lastWork = Date.now();
@@ -51,6 +74,10 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
     logger: ctx.cmppLogger,
     resubmitUncertain: channel.send.resubmitUncertain,
     timestampUtcOffsetMinutes: channel.send.timestampUtcOffsetMinutes,
+    // Reports are matched to messages in the database (by the provider's id, a report that came
+    // before its submit's outcome waiting in unmatched_receipts), so none waits in memory
+    // unacknowledged or acknowledged before it is kept.
+    holdUnmatchedReports: false,
     onReceipt: (receipt) => recorder.recordReceipt(receiptOf(channel.id, receipt)),
     observeLatency: (ms) => {
       live.recordSubmitLatency(ms);
@@ -84,19 +111,32 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
     for (const [id, content] of await sendContents(ctx.db, missing)) contents.set(id, String(content.text ?? ""));
   }
 
-  function submit(message: ClaimedMessage): void {
-    inFlight += 1;
+  /** Hands waiting messages to the pool while it has window places. */
+  function feed(): void {
+    while (pool && waiting.length > 0 && unsettled < windowPlaces()) handOver(pool, waiting.shift()!);
+  }
+
+  function handOver(to: CmppPool, message: ClaimedMessage): void {
+    unsettled += 1;
     const text = contents.get(message.sendId) ?? "";
-    pool!
-      .submit({ dest: message.phone, text, ref: message.id })
+    to.submit({ dest: message.phone, text, ref: message.id })
       .then(
         (result) => recorder.recordOutcome(submitted(message, result)),
         (error: unknown) => recorder.recordOutcome(notSubmitted(message, error, channel.send.resubmitUncertain, requeueAfter)),
       )
       .finally(() => {
+        unsettled -= 1;
         inFlight -= 1;
+        if (!stopping) feed();
         if (!stopping && inFlight < (slots.length * aheadPerConnection) / 2) void pump();
       });
+  }
+
+  /** Claims that never reached the pool go back to the queue as they were: certainly not sent. */
+  function returnWaiting(): void {
+    for (const message of waiting.splice(0)) {
+      void recorder.recordOutcome({ transition: requeue(message, 0, null) }).finally(() => (inFlight -= 1));
+    }
   }
 
   async function pumpOnce(): Promise<boolean> {
@@ -111,7 +151,10 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
     ctx.noteClaimed(claimed.length);
     lastWork = Date.now();
     await textOf(claimed.map((m) => m.sendId));
-    for (const message of claimed) submit(message);
+    inFlight += claimed.length;
+    waiting.push(...claimed);
+    if (stopping) returnWaiting();
+    else feed();
     return claimed.length === Math.min(room, CLAIM_BATCH);
   }
 
@@ -148,6 +191,7 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
     async stop() {
       stopping = true;
       await pumping;
+      returnWaiting();
       // close() lets what is in the windows finish (bounded by the pool's close timeout) and
       // settles the rest as not sent; each settles through the recorder like any other outcome.
       await pool?.close();
@@ -161,6 +205,8 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
     },
     fence() {
       stopping = true;
+      // Written only while the lease still holds the claims; else their next owner takes them back.
+      returnWaiting();
       // The lease may be gone: the connections must close now, whatever is in flight.
       void (pool?.close() ?? Promise.resolve()).finally(detachLive);
     },

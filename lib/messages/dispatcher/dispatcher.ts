@@ -8,6 +8,7 @@ import { setDispatcherHealth } from "./health-state";
 import { startJsmsLane } from "./jsms-lane";
 import type { DispatcherOptions, Lane, LaneContext } from "./lane";
 import { applyOrphanedReceipts } from "../receipt-inbox";
+import { applyLeftBehindOutcomes } from "./outcome-inbox";
 import { applyWaitingReceipts } from "../receipts";
 import { expireOverdueReports } from "./report-deadline";
 import { onQueued, QUEUED_CHANNEL } from "./wake";
@@ -134,6 +135,8 @@ export async function startDispatcher(options: StartDispatcherOptions): Promise<
       if (late > 0) logger.info("applied receipts that had waited for their submit answer", { applied: late });
       const orphaned = await applyOrphanedReceipts(db);
       if (orphaned > 0) logger.info("applied receipts a stopped process had kept but not applied", { applied: orphaned });
+      const leftBehind = await applyLeftBehindOutcomes(db);
+      if (leftBehind > 0) logger.info("applied submit outcomes kept but left unapplied", { applied: leftBehind });
     } catch (error) {
       logger.error("taking back lapsed dispatchers' work failed", { error });
     }

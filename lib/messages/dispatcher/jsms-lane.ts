@@ -83,7 +83,7 @@ export function startJsmsLane(ctx: LaneContext, channel: JsmsChannel): Lane {
     inFlight += claimed.length;
     try {
       if (!template) {
-        for (const m of claimed) recorder.recordOutcome(failed(m, "no_template", "The send has no JSMS template."));
+        for (const m of claimed) void recorder.recordOutcome(failed(m, "no_template", "The send has no JSMS template."));
         return true;
       }
       const answer = await client.sendBatchChunk({
@@ -95,7 +95,7 @@ export function startJsmsLane(ctx: LaneContext, channel: JsmsChannel): Lane {
       const answeredAt = Date.now();
       // A refusal of the whole request is counted with its exchange; these are refusals of single numbers (50006…).
       for (const r of answer.results) if (!r.ok && r.outcome === "not_sent" && r.error.scope === "recipient") live.countRecipientError(r.error.code);
-      answer.results.forEach((result, i) => recorder.recordOutcome(outcomeOf(claimed[i]!, result, answeredAt)));
+      answer.results.forEach((result, i) => void recorder.recordOutcome(outcomeOf(claimed[i]!, result, answeredAt)));
       // A batch JSMS could not take, or whose fate nobody knows as a whole (a 5xx, a timeout, a cut
       // connection): JSMS is failing. Posting the next batch at once would only turn up to 1000 more
       // messages unknown (the client's own sendBatch stops for the same reason), so the lane waits

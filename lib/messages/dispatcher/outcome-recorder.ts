@@ -1,35 +1,29 @@
-import { sql } from "drizzle-orm";
-import { unnestRows } from "@/lib/db/array-literal";
 import type { Db } from "@/lib/db/client";
 import { logger } from "@/lib/util/logger";
-import { applyTransitions, recordMessageEvents, type MessageTransition } from "../message-state";
 import { applyKeptReceiptsIn, keepReceipts, type KeptReceipt } from "../receipt-inbox";
-import { matchUnmatchedReceiptsIn, type ProviderReceipt } from "../receipts";
+import type { ProviderReceipt } from "../receipts";
+import { applyKeptOutcomesIn, keepOutcomes, type KeptOutcome } from "./outcome-inbox";
+import type { RecordedSegment, SubmitOutcome } from "./submit-outcomes";
+
+export type { RecordedSegment, SubmitOutcome } from "./submit-outcomes";
 
 /**
- * What a channel's transport learnt, written to the database in batches: submit outcomes by one
- * serial writer, receipts by another, each batch one transaction of a fixed handful of statements
- * whatever its size. Two writers, so receipts (half the writes) do not queue behind outcomes. A
- * receipt whose outcome is not written yet waits in unmatched_receipts: the outcome's own
- * transaction applies it, or, when the two transactions crossed, the dispatcher's sweep
- * (applyWaitingReceipts) does a few seconds later.
+ * What a channel's transport learnt, written to the database in batches by serial writers, each
+ * batch one transaction of a fixed handful of statements whatever its size: submit outcomes by one,
+ * receipts by another, so receipts (half the writes) do not queue behind outcomes. A receipt whose
+ * outcome is not written yet waits in unmatched_receipts: the outcome's own transaction applies it,
+ * or, when the two transactions crossed, the dispatcher's sweep (applyWaitingReceipts) does a few
+ * seconds later. Receipts, and with `keepOutcomes` submit outcomes, are first kept by a cheap
+ * insert that the caller waits for (receipt-inbox.ts, outcome-inbox.ts), then applied.
  */
-export interface RecordedSegment {
-  messageId: string;
-  part: number;
-  phone: string;
-  providerMessageId: string;
-}
-
-export interface SubmitOutcome {
-  /** null for a SUBMIT_RESP that came after its message's outcome was decided (see recordLateSegment). */
-  transition: MessageTransition | null;
-  /** The parts the provider accepted, with its ids (a submitted message). */
-  segments?: RecordedSegment[];
-}
-
 export interface OutcomeRecorder {
-  recordOutcome(outcome: SubmitOutcome): void;
+  /**
+   * Resolves once the outcome is in the database (kept, with `keepOutcomes`; else applied): the
+   * CMPP lane frees the message's window place only then, so a process killed at any moment
+   * leaves at most a window of messages the gateway may have taken without the console knowing
+   * (lib/messages/dispatcher/cmpp-lane.ts).
+   */
+  recordOutcome(outcome: SubmitOutcome): Promise<void>;
   /**
    * A SUBMIT_RESP that came after the engine stopped waiting for it: its part is recorded (unless
    * the part was recorded since, from a resend) so a later report finds the message, and the
@@ -55,8 +49,20 @@ export interface OutcomeRecorderOptions {
   channelId: string;
   /** The dispatcher's lease id: transitions from `submitting` are applied only while it holds the claim. */
   owner: string;
+  /**
+   * Keep each outcome (outcome_inbox) before recordOutcome resolves, and apply it after: the CMPP
+   * lane frees a window place on that promise, so it must be quick and crash-proof. Off for JSMS,
+   * whose batch answer is written whole and bounds nothing.
+   */
+  keepOutcomes?: boolean;
   maxBatch?: number;
   maxWaitMs?: number;
+  /**
+   * True while work waits for outcomes to be kept (the CMPP lane's windows are full of answered
+   * messages): the keeping writer then writes at once rather than after its short wait, and its
+   * batches are whatever was answered while the previous one was being written.
+   */
+  hurry?: () => boolean;
 }
 
 interface SerialWriter<T> {
@@ -71,7 +77,14 @@ interface SerialWriter<T> {
  * after its first, and while one is being written the next fills up. A batch that fails goes back
  * to the front and is tried again: nothing recorded is dropped.
  */
-function serialWriter<T>(what: string, channelId: string, maxBatch: number, maxWaitMs: number, write: (batch: T[]) => Promise<void>): SerialWriter<T> {
+function serialWriter<T>(
+  what: string,
+  channelId: string,
+  maxBatch: number,
+  maxWaitMs: number,
+  write: (batch: T[]) => Promise<void>,
+  hurry: () => boolean = () => false,
+): SerialWriter<T> {
   let items: Array<{ item: T; written: () => void }> = [];
   let writing: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -101,7 +114,7 @@ function serialWriter<T>(what: string, channelId: string, maxBatch: number, maxW
   };
   const schedule = () => {
     if (writing || timer || items.length === 0) return;
-    if (items.length >= maxBatch) void writeNext();
+    if (items.length >= maxBatch || hurry()) void writeNext();
     else timer = setTimeout(() => void writeNext(), maxWaitMs);
   };
   return {
@@ -129,46 +142,44 @@ const KEEP_WAIT_MS = 2;
 export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeRecorder {
   const maxBatch = options.maxBatch ?? 2_000;
   const maxWaitMs = options.maxWaitMs ?? 20;
-  const outcomes = serialWriter<SubmitOutcome>("submit outcomes", options.channelId, maxBatch, maxWaitMs, async (batch) => {
-    let lost = 0;
-    await options.db.transaction(async (tx) => {
-      const changes = batch.flatMap((o) => (o.transition ? [o.transition] : []));
-      const applied = await applyTransitions(tx, changes, { owner: options.owner });
-      lost = changes.length - applied.length;
-      const moved = new Set(applied.map((a) => a.id));
-      const segments = batch.flatMap((o) => (o.transition && moved.has(o.transition.id.toString()) ? (o.segments ?? []) : []));
-      const late = batch.flatMap((o) => (o.transition ? [] : (o.segments ?? [])));
-      if (segments.length > 0) await insertSegments(tx, options.channelId, segments, "replace");
-      if (late.length > 0) {
-        await insertSegments(tx, options.channelId, late, "keep");
-        await recordMessageEvents(tx, late.map((l) => ({ messageId: l.messageId, kind: "late_submit_resp", part: l.part, code: "0", raw: { msgId: l.providerMessageId } })));
-      }
-      const ids = [...segments, ...late].map((s) => s.providerMessageId);
-      if (ids.length > 0) await matchUnmatchedReceiptsIn(tx, options.channelId, ids);
-    });
+  const { db, channelId, owner } = options;
+  const outcomes = serialWriter<{ kept?: KeptOutcome; direct?: SubmitOutcome }>("submit outcomes", channelId, maxBatch, maxWaitMs, async (batch) => {
+    const kept = batch.flatMap((item) => (item.kept ? [item.kept] : []));
+    const direct = batch.flatMap((item) => (item.direct ? [item.direct] : []));
+    const { lost } = await db.transaction((tx) => applyKeptOutcomesIn(tx, channelId, owner, kept, direct));
     // Another dispatcher took these claims back (this one's lease lapsed): their outcome is its now.
-    if (lost > 0) logger.warn("submit outcomes not recorded: the claims were taken back", { channelId: options.channelId, lost });
+    if (lost > 0) logger.warn("submit outcomes not recorded: the claims were taken back", { channelId, lost });
   });
+  const keepingOutcomes = serialWriter<SubmitOutcome>(
+    "submit outcomes to keep",
+    channelId,
+    maxBatch,
+    KEEP_WAIT_MS,
+    async (batch) => {
+      for (const kept of await keepOutcomes(db, channelId, owner, batch)) void outcomes.add({ kept });
+    },
+    options.hurry,
+  );
   // A receipt is first kept (the gateway's answer waits for that: receipt-inbox.ts), then applied,
   // by two writers, so the answers never queue behind the applying, which contends with every
   // other process on the channel's messages and counters.
-  const applying = serialWriter<KeptReceipt>("receipts", options.channelId, maxBatch, maxWaitMs, async (batch) => {
-    await options.db.transaction((tx) => applyKeptReceiptsIn(tx, batch));
+  const applying = serialWriter<KeptReceipt>("receipts", channelId, maxBatch, maxWaitMs, async (batch) => {
+    await db.transaction((tx) => applyKeptReceiptsIn(tx, batch));
   });
-  const keeping = serialWriter<ProviderReceipt>("receipts to keep", options.channelId, maxBatch, KEEP_WAIT_MS, async (batch) => {
-    for (const kept of await keepReceipts(options.db, batch)) void applying.add(kept);
+  const keeping = serialWriter<ProviderReceipt>("receipts to keep", channelId, maxBatch, KEEP_WAIT_MS, async (batch) => {
+    for (const kept of await keepReceipts(db, batch)) void applying.add(kept);
   });
 
   return {
-    recordOutcome: (outcome) => void outcomes.add(outcome),
-    recordLateSegment: (segment) => void outcomes.add({ transition: null, segments: [segment] }),
+    recordOutcome: (outcome) => (options.keepOutcomes ? keepingOutcomes.add(outcome) : outcomes.add({ direct: outcome })),
+    recordLateSegment: (segment) => void outcomes.add({ direct: { transition: null, segments: [segment] } }),
     recordReceipt: (receipt) => keeping.add(receipt),
     get pending() {
-      return outcomes.pending + keeping.pending + applying.pending;
+      return keepingOutcomes.pending + outcomes.pending + keeping.pending + applying.pending;
     },
     async flush() {
-      // Kept receipts join the applying writer when their batch is written: keep, then apply.
-      await Promise.all([outcomes.flush(), keeping.flush().then(() => applying.flush())]);
+      // Kept items join their applying writer when their batch is written: keep, then apply.
+      await Promise.all([keepingOutcomes.flush().then(() => outcomes.flush()), keeping.flush().then(() => applying.flush())]);
     },
     async close() {
       await this.flush();
@@ -176,22 +187,3 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
   };
 }
 
-/**
- * A message sent again (after an uncertain attempt) keeps its part numbers with the new ids
- * ("replace"); a late answer never overwrites a part recorded since ("keep").
- */
-async function insertSegments(tx: Db, channelId: string, segments: RecordedSegment[], onConflict: "replace" | "keep"): Promise<void> {
-  await tx.execute(sql`insert into message_segments (message_id, part, channel_id, phone, provider_message_id)
-    select message_id, part, ${channelId}::uuid, phone, provider_message_id
-      from ${unnestRows(segments, "v", [
-        ["message_id", "bigint", (s) => s.messageId],
-        ["part", "integer", (s) => s.part],
-        ["phone", "text", (s) => s.phone],
-        ["provider_message_id", "text", (s) => s.providerMessageId],
-      ])}
-    on conflict (message_id, part) ${
-      onConflict === "replace"
-        ? sql`do update set provider_message_id = excluded.provider_message_id, status = 'submitted', code = null, category = null, done_at = null`
-        : sql`do nothing`
-    }`);
-}

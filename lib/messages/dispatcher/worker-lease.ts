@@ -3,6 +3,7 @@ import { executeRows, type Db } from "@/lib/db/client";
 import { newLeaseOwner } from "@/lib/db/lease";
 import { logger } from "@/lib/util/logger";
 import { applyTransitions, REASON_SUBMIT_OUTCOME_UNKNOWN, type MessageTransition } from "../message-state";
+import { applyOutcomesKeptBy } from "./outcome-inbox";
 
 /**
  * A dispatcher's lease: one row in dispatcher_workers, renewed on a timer. Everything the
@@ -111,12 +112,15 @@ export async function takeWorkerLease(db: Db, options: WorkerLeaseOptions): Prom
 
 export interface ReclaimOutcome {
   workers: number;
+  /** Submit outcomes the lapsed worker had kept, applied before its claims were taken back. */
+  applied: number;
   requeued: number;
   unknown: number;
 }
 
 /**
- * Takes back what lapsed dispatchers held. Their `submitting` messages may or may not have been
+ * Takes back what lapsed dispatchers held. The outcomes they kept are applied first; their
+ * other `submitting` messages may or may not have been
  * sent (the crash could come before or after the SUBMIT left), so each is marked uncertain:
  * CMPP channels that allow it send it again (counted as an attempt); JSMS never re-posts (no
  * idempotency key at Jiguang) and CMPP channels with resubmission off make it `unknown`.
@@ -124,7 +128,7 @@ export interface ReclaimOutcome {
  * reclaimers never both take the same worker's messages back.
  */
 export async function reclaimLapsedWorkers(db: Db, batch = 5_000): Promise<ReclaimOutcome> {
-  const outcome: ReclaimOutcome = { workers: 0, requeued: 0, unknown: 0 };
+  const outcome: ReclaimOutcome = { workers: 0, applied: 0, requeued: 0, unknown: 0 };
   for (;;) {
     const done = await db.transaction(async (tx) => {
       const [worker] = await executeRows<{ id: string }>(
@@ -132,6 +136,9 @@ export async function reclaimLapsedWorkers(db: Db, batch = 5_000): Promise<Recla
         sql`select id from dispatcher_workers where lease_until < now() order by lease_until limit 1 for update skip locked`,
       );
       if (!worker) return true;
+      // First what it knew: outcomes it kept (their SUBMIT_RESP came) and had not applied yet.
+      // Requeued as uncertain, those would be sent again though the gateway has them.
+      outcome.applied += await applyOutcomesKeptBy(tx, worker.id);
       for (;;) {
         const held = await executeRows<{ id: string; type: string; resubmit: boolean }>(
           tx,

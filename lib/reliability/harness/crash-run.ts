@@ -11,7 +11,7 @@ import { messageByNumber, numbersInFlight, messageStateCounts, numbersReceived, 
  * dispatches (`victim`) killed with SIGKILL once about a third is submitted, started again on the
  * same database, and the send followed to its end. Then what an operator and the carrier would
  * check: every message in exactly one final state, nothing the console had recorded as submitted
- * sent again, whatever was sent twice marked uncertain (and at most a window per connection), and
+ * sent again, whatever was sent twice marked uncertain and at most a window per connection, and
  * every report the gateway sent applied, including those it kept while the process was dead.
  */
 export interface CrashRunOptions {
@@ -127,9 +127,10 @@ export async function runCrash(options: CrashRunOptions): Promise<CrashRunFigure
     const twice = numbersReceivedTwice(simulator);
     expect(twice.filter((phone) => recordedBefore.has(phone))).toEqual([]);
     for (const phone of twice) expect(byNumber.get(phone), `the message to ${phone}, received twice`).toMatchObject({ uncertain: true });
-    // Only what the dead process held can go twice: its claims, taken back as uncertain. (Not only
-    // its windows: SUBMITs answered but whose outcome was still in the recorder's batch count too.)
+    // Only what the dead process held can go twice: its claims, taken back as uncertain; and of
+    // those at most its windows, since a window place is freed only once the outcome is kept.
     expect(twice.filter((phone) => !inFlightAtKill.has(phone))).toEqual([]);
+    expect(twice.length, "numbers received twice, against connections × the window").toBeLessThanOrEqual(connections * WINDOW);
 
     // Every report applied as the gateway gave it, those it kept while the process was dead
     // included: a report is acknowledged only once it is kept in the database (receipt_inbox), so

@@ -25,9 +25,19 @@ export async function messageStateCounts(db: Db, sendId: string): Promise<StateC
   return { ...counts, total, uncertain };
 }
 
-/** The numbers whose SUBMIT_RESP the console had recorded (a provider id is stored with it). */
+/**
+ * The numbers whose SUBMIT_RESP the console had recorded: a provider id stored with the message,
+ * or its outcome kept and not yet applied (outcome_inbox), which whoever takes the claim back
+ * applies before anything is sent again.
+ */
 export async function numbersWithRecordedSubmit(db: Db, sendId: string): Promise<Set<string>> {
-  const rows = await executeRows<{ phone: string }>(db, sql`select phone from messages where send_id = ${sendId}::uuid and provider_message_id is not null`);
+  const rows = await executeRows<{ phone: string }>(
+    db,
+    sql`select phone from messages where send_id = ${sendId}::uuid and provider_message_id is not null
+        union
+        select m.phone from outcome_inbox o join messages m on m.id = (o.outcome->'transition'->>'id')::bigint
+         where m.send_id = ${sendId}::uuid and o.outcome->'transition'->>'to' = 'submitted'`,
+  );
   return new Set(rows.map((r) => r.phone));
 }
 
