@@ -1,5 +1,6 @@
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough } from "node:stream";
 import { recordAudit } from "@/lib/audit";
+import { responseBodyOf } from "@/lib/http/node-stream-body";
 import type { Actor } from "@/lib/auth/actor";
 import type { Db } from "@/lib/db/client";
 import type { Locale } from "@/lib/i18n/locales";
@@ -61,7 +62,8 @@ export async function startMessagesDownload(
     },
   );
   return {
-    body: Readable.toWeb(stream) as unknown as ReadableStream<Uint8Array>,
+    // Not Readable.toWeb: an abandoned download threw from its data event (see node-stream-body.ts).
+    body: responseBodyOf(stream),
     fileName: exportFileName(format),
     contentType: EXPORT_CONTENT_TYPES[format],
     total,
