@@ -1,4 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
+import { constants as bufferConstants } from "node:buffer";
 import { Readable, pipeline } from "node:stream";
 import zlib from "node:zlib";
 import { readRange } from "./file-range";
@@ -35,6 +36,7 @@ const EOCD64_LOCATOR_SIGNATURE = 0x07064b50;
 const EOCD64_SIGNATURE = 0x06064b50;
 const CENTRAL_SIGNATURE = 0x02014b50;
 const LOCAL_SIGNATURE = 0x04034b50;
+const BUFFER_MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 /** `detail` in English for the message; `why` is the same detail as a catalogue key. */
 function corrupt(detail: string, why: ImportReason): ImportFileError {
@@ -51,10 +53,41 @@ async function readAt(file: FileHandle, position: number, length: number): Promi
   return bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
 }
 
-export async function readZipDirectory(file: FileHandle, fileSize: number): Promise<Map<string, ZipEntry>> {
+/**
+ * A zip's central directory as it was read, with where its records lie: the import uses the
+ * entries; a check of how a zip was written (the export's writer tests) also looks at the rest.
+ */
+export interface ZipDirectory {
+  /** In directory order; a name given twice is here twice (readZipDirectory keeps the last). */
+  entries: DirectoryEntry[];
+  endRecordOffset: number;
+  /** Set when the end record's fields overflowed and the ZIP64 end record was read instead. */
+  zip64EndRecordOffset: number | null;
+  directoryOffset: number;
+  directorySize: number;
+  /** Where the last central header (with its comment) ends. */
+  entriesEnd: number;
+}
+
+export interface DirectoryEntry extends ZipEntry {
+  centralHeaderOffset: number;
+}
+
+/** Bytes the directory parse asks for; the answer may be shorter if the archive ends first. */
+interface ByteRange {
+  position: number;
+  length: number;
+}
+
+/**
+ * The directory parse, free of I/O: it yields the ranges it needs and is handed their bytes, so
+ * an archive on disk (read by position) and one in memory go through the same checks.
+ */
+function* parseDirectory(fileSize: number): Generator<ByteRange, ZipDirectory, Buffer> {
   // The end record is the last 22 bytes plus a comment of at most 65535 bytes.
   const tailLength = Math.min(fileSize, 22 + 65_535);
-  const tail = await readAt(file, fileSize - tailLength, tailLength);
+  const tailStart = fileSize - tailLength;
+  const tail = yield { position: tailStart, length: tailLength };
   let eocd = -1;
   for (let i = tail.length - 22; i >= 0; i--) {
     if (tail.readUInt32LE(i) === EOCD_SIGNATURE) {
@@ -67,22 +100,24 @@ export async function readZipDirectory(file: FileHandle, fileSize: number): Prom
   let entryCount = tail.readUInt16LE(eocd + 10);
   let directorySize = tail.readUInt32LE(eocd + 12);
   let directoryOffset = tail.readUInt32LE(eocd + 16);
+  let zip64EndRecordOffset: number | null = null;
   if (directoryOffset === 0xffffffff || entryCount === 0xffff) {
     // ZIP64: the real numbers are in the ZIP64 end record, found through its locator.
     const locatorAt = eocd - 20;
     if (locatorAt < 0 || tail.readUInt32LE(locatorAt) !== EOCD64_LOCATOR_SIGNATURE) throw corrupt("a ZIP64 record is missing", importReason("importErrors.corruptDetail.zip64Missing"));
     const eocd64Offset = Number(tail.readBigUInt64LE(locatorAt + 8));
-    const record = await readAt(file, eocd64Offset, 56);
+    const record = yield { position: eocd64Offset, length: 56 };
     if (record.length < 56 || record.readUInt32LE(0) !== EOCD64_SIGNATURE) throw corrupt("the ZIP64 record is damaged", importReason("importErrors.corruptDetail.zip64Damaged"));
     entryCount = Number(record.readBigUInt64LE(32));
     directorySize = Number(record.readBigUInt64LE(40));
     directoryOffset = Number(record.readBigUInt64LE(48));
+    zip64EndRecordOffset = eocd64Offset;
   }
   if (entryCount > MAX_ENTRIES) throw corrupt(`it claims ${entryCount} parts`, importReason("importErrors.corruptDetail.tooManyParts", { count: entryCount }));
   if (directoryOffset + directorySize > fileSize) throw corrupt("the zip directory points past the end of the file; the file may be cut short", importReason("importErrors.corruptDetail.directoryPastEnd"));
 
-  const directory = await readAt(file, directoryOffset, directorySize);
-  const entries = new Map<string, ZipEntry>();
+  const directory = yield { position: directoryOffset, length: directorySize };
+  const entries: DirectoryEntry[] = [];
   let at = 0;
   for (let n = 0; n < entryCount; n++) {
     if (at + 46 > directory.length || directory.readUInt32LE(at) !== CENTRAL_SIGNATURE) throw corrupt("the zip directory is damaged", importReason("importErrors.corruptDetail.directoryDamaged"));
@@ -117,11 +152,37 @@ export async function readZipDirectory(file: FileHandle, fileSize: number): Prom
       }
       extra += 4 + size;
     }
+    const centralHeaderOffset = directoryOffset + at;
     at = extraEnd + commentLength;
     if (localHeaderOffset + 30 + compressedSize > fileSize) throw corrupt(`the part ${name} runs past the end of the file; the file may be cut short`, importReason("importErrors.corruptDetail.partPastEnd", { part: name }));
-    entries.set(name, { name, method, flags, crc32, compressedSize, uncompressedSize, localHeaderOffset });
+    entries.push({ name, method, flags, crc32, compressedSize, uncompressedSize, localHeaderOffset, centralHeaderOffset });
   }
-  return entries;
+  return { entries, endRecordOffset: tailStart + eocd, zip64EndRecordOffset, directoryOffset, directorySize, entriesEnd: directoryOffset + at };
+}
+
+/** The entries by name; a name given twice means its last entry. */
+function byName(entries: readonly DirectoryEntry[]): Map<string, ZipEntry> {
+  return new Map(entries.map((entry) => [entry.name, entry]));
+}
+
+export async function readZipDirectory(file: FileHandle, fileSize: number): Promise<Map<string, ZipEntry>> {
+  const parse = parseDirectory(fileSize);
+  let step = parse.next();
+  while (!step.done) step = parse.next(await readAt(file, step.value.position, step.value.length));
+  return byName(step.value.entries);
+}
+
+/** The bytes of `range` in an archive held in memory (fewer where it ends, as a file read gives). */
+function sliceOf(zip: Buffer, range: ByteRange): Buffer {
+  return zip.subarray(range.position, range.position + range.length);
+}
+
+/** readZipDirectory for an archive held in memory, with the same checks, and the layout besides. */
+export function readZipBufferDirectory(zip: Buffer): ZipDirectory {
+  const parse = parseDirectory(zip.length);
+  let step = parse.next();
+  while (!step.done) step = parse.next(sliceOf(zip, step.value));
+  return step.value;
 }
 
 function bombError(detail: string, why: ImportReason): ImportFileError {
@@ -189,18 +250,8 @@ export class InflateBudget {
   }
 }
 
-async function dataOffset(file: FileHandle, entry: ZipEntry): Promise<number> {
-  const header = await readAt(file, entry.localHeaderOffset, 30);
-  if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIGNATURE) throw corrupt(`the part ${entry.name} is damaged`, importReason("importErrors.corruptDetail.partDamaged", { part: entry.name }));
-  return entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-}
-
-/**
- * Streams one entry's inflated bytes. Stops with zip_bomb the moment an entry inflates past the
- * size it declared (a forged directory) or the budget runs out, so a bomb never gets further than
- * one chunk past the limit.
- */
-export async function* readEntry(file: FileHandle, entry: ZipEntry, options: EntryReadOptions): AsyncGenerator<Buffer, void, undefined> {
+/** What is refused before any byte of an entry is read: encryption, and methods Excel never uses. */
+function checkReadable(entry: ZipEntry): void {
   if (entry.flags & 0x1) {
     throw new ImportFileError(
       "encrypted_workbook",
@@ -214,9 +265,58 @@ export async function* readEntry(file: FileHandle, entry: ZipEntry, options: Ent
       importReason("importErrors.corruptDetail.compressionMethod", { part: entry.name, method: entry.method }),
     );
   }
+}
+
+/** Where the entry's data starts, from its local header (the first 30 bytes at its offset). */
+function dataStart(entry: ZipEntry, header: Buffer): number {
+  if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_SIGNATURE) throw corrupt(`the part ${entry.name} is damaged`, importReason("importErrors.corruptDetail.partDamaged", { part: entry.name }));
+  return entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+}
+
+async function dataOffset(file: FileHandle, entry: ZipEntry): Promise<number> {
+  return dataStart(entry, await readAt(file, entry.localHeaderOffset, 30));
+}
+
+/** An entry with no packed bytes must declare no inflated ones either. */
+function checkEmpty(entry: ZipEntry): void {
+  if (entry.uncompressedSize !== 0) throw corrupt(`the part ${entry.name} is empty`, importReason("importErrors.corruptDetail.partEmpty", { part: entry.name }));
+}
+
+function overDeclared(entry: ZipEntry): ImportFileError {
+  const size = formatBytes(entry.uncompressedSize);
+  return bombError(`${entry.name} unpacks to more than the ${size} it declares`, importReason("importErrors.zipBomb.overDeclared", { part: entry.name, size }));
+}
+
+/** Counts what an entry has inflated to so far against what it declared and the budget. */
+function countInflated(entry: ZipEntry, inflated: number, budget: InflateBudget | undefined): void {
+  if (inflated > entry.uncompressedSize) throw overDeclared(entry);
+  budget?.reached(entry, inflated);
+}
+
+function unpackError(entry: ZipEntry, error: unknown): ImportFileError {
+  if (error instanceof ImportFileError) return error;
+  const detail = (error as Error).message;
+  return corrupt(`the part ${entry.name} cannot be unpacked: ${detail}`, importReason("importErrors.corruptDetail.partUnpack", { part: entry.name, detail }));
+}
+
+/** At an entry's end: all of it there, and (when `crc` is given) its checksum right. */
+function checkComplete(entry: ZipEntry, inflated: number, crc: number | null): void {
+  if (inflated !== entry.uncompressedSize) throw corrupt(`the part ${entry.name} is shorter than it declares`, importReason("importErrors.corruptDetail.partShort", { part: entry.name }));
+  if (crc !== null && crc >>> 0 !== entry.crc32 >>> 0) {
+    throw corrupt(`the part ${entry.name} fails its checksum`, importReason("importErrors.corruptDetail.partChecksum", { part: entry.name }));
+  }
+}
+
+/**
+ * Streams one entry's inflated bytes. Stops with zip_bomb the moment an entry inflates past the
+ * size it declared (a forged directory) or the budget runs out, so a bomb never gets further than
+ * one chunk past the limit.
+ */
+export async function* readEntry(file: FileHandle, entry: ZipEntry, options: EntryReadOptions): AsyncGenerator<Buffer, void, undefined> {
+  checkReadable(entry);
   const start = await dataOffset(file, entry);
   if (entry.compressedSize === 0) {
-    if (entry.uncompressedSize !== 0) throw corrupt(`the part ${entry.name} is empty`, importReason("importErrors.corruptDetail.partEmpty", { part: entry.name }));
+    checkEmpty(entry);
     return;
   }
   const source = Readable.from(readRange(file, start, start + entry.compressedSize, { onRead: options.onCompressedProgress }), { objectMode: false });
@@ -227,26 +327,60 @@ export async function* readEntry(file: FileHandle, entry: ZipEntry, options: Ent
   try {
     for await (const chunk of output as AsyncIterable<Buffer>) {
       inflated += chunk.length;
-      if (inflated > entry.uncompressedSize) {
-        const size = formatBytes(entry.uncompressedSize);
-        throw bombError(`${entry.name} unpacks to more than the ${size} it declares`, importReason("importErrors.zipBomb.overDeclared", { part: entry.name, size }));
-      }
-      options.budget.reached(entry, inflated);
+      countInflated(entry, inflated, options.budget);
       if (options.verifyCrc) crc = zlib.crc32(chunk, crc);
       yield chunk;
     }
   } catch (error) {
-    if (error instanceof ImportFileError) throw error;
-    const detail = (error as Error).message;
-    throw corrupt(`the part ${entry.name} cannot be unpacked: ${detail}`, importReason("importErrors.corruptDetail.partUnpack", { part: entry.name, detail }));
+    throw unpackError(entry, error);
   } finally {
     output.destroy();
     source.destroy();
   }
-  if (inflated !== entry.uncompressedSize) throw corrupt(`the part ${entry.name} is shorter than it declares`, importReason("importErrors.corruptDetail.partShort", { part: entry.name }));
-  if (options.verifyCrc && crc >>> 0 !== entry.crc32 >>> 0) {
-    throw corrupt(`the part ${entry.name} fails its checksum`, importReason("importErrors.corruptDetail.partChecksum", { part: entry.name }));
+  checkComplete(entry, inflated, options.verifyCrc ? crc : null);
+}
+
+/**
+ * readEntry for an archive held in memory: the same refusals, and the CRC always checked. zlib is
+ * told to stop one byte past the declared size, so a forged size costs no more memory than an
+ * honest one; `budget` caps the archive as a whole.
+ */
+export function readEntryFromBuffer(zip: Buffer, entry: ZipEntry, options: { budget?: InflateBudget } = {}): Buffer {
+  checkReadable(entry);
+  const start = dataStart(entry, zip.subarray(entry.localHeaderOffset, entry.localHeaderOffset + 30));
+  if (entry.compressedSize === 0) {
+    checkEmpty(entry);
+    return Buffer.alloc(0);
   }
+  const packed = zip.subarray(start, start + entry.compressedSize);
+  let data = packed;
+  if (entry.method === 8) {
+    // A Buffer cannot hold more; such a part is only ever streamed (readEntry).
+    if (entry.uncompressedSize >= BUFFER_MAX_LENGTH) {
+      const size = formatBytes(entry.uncompressedSize);
+      throw corrupt(`the part ${entry.name} is unusually large (${size})`, importReason("importErrors.corruptDetail.partTooLarge", { part: entry.name, size }));
+    }
+    try {
+      data = zlib.inflateRawSync(packed, { maxOutputLength: entry.uncompressedSize + 1 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw overDeclared(entry);
+      throw unpackError(entry, error);
+    }
+  }
+  countInflated(entry, data.length, options.budget);
+  checkComplete(entry, data.length, zlib.crc32(data));
+  return data;
+}
+
+/**
+ * Every entry of a zip held in memory, by name, inflated: the declared sizes checked against
+ * `limits` first, as an import checks them, and the total inflated held to the same limit.
+ */
+export function readZipBuffer(zip: Buffer, limits: ZipLimits): Map<string, Buffer> {
+  const entries = byName(readZipBufferDirectory(zip).entries);
+  checkDeclaredSizes(entries, limits);
+  const budget = new InflateBudget(limits.maxInflatedBytes);
+  return new Map([...entries.values()].map((entry) => [entry.name, readEntryFromBuffer(zip, entry, { budget })]));
 }
 
 /** Reads a small entry (workbook, relationships) whole, as text; refuses a large one. */

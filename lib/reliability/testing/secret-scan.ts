@@ -1,4 +1,5 @@
-import zlib from "node:zlib";
+import { ImportFileError } from "@/lib/contacts/import/import-file-error";
+import { readZipBuffer, type ZipLimits } from "@/lib/contacts/import/zip-reader";
 
 /**
  * Looks for secrets in what the console sends out (answers, pages, log lines) in every form a
@@ -97,25 +98,20 @@ export function searchableText(body: Buffer): string {
   return body.toString("utf8");
 }
 
+/**
+ * The console's own answers, not uploads: the total is capped so a runaway export cannot take the
+ * test's memory, and no ratio is refused (a sheet of repeated rows compresses very well).
+ */
+const ANSWER_ZIP_LIMITS: ZipLimits = { maxInflatedBytes: 512 * 1024 ** 2, maxCompressionRatio: Number.POSITIVE_INFINITY };
+
 function zipEntriesText(zip: Buffer): string {
-  // The central directory (found from the end record) has each entry's true sizes and offset.
-  const endAt = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (endAt === -1) return zip.toString("latin1");
-  const count = zip.readUInt16LE(endAt + 10);
-  let at = zip.readUInt32LE(endAt + 16);
-  const parts: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const method = zip.readUInt16LE(at + 10);
-    const compressedSize = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extraLength = zip.readUInt16LE(at + 30);
-    const commentLength = zip.readUInt16LE(at + 32);
-    const localAt = zip.readUInt32LE(at + 42);
-    parts.push(zip.toString("utf8", at + 46, at + 46 + nameLength));
-    const dataAt = localAt + 30 + zip.readUInt16LE(localAt + 26) + zip.readUInt16LE(localAt + 28);
-    const data = zip.subarray(dataAt, dataAt + compressedSize);
-    parts.push((method === 8 ? zlib.inflateRawSync(data) : data).toString("utf8"));
-    at += 46 + nameLength + extraLength + commentLength;
+  let entries: Map<string, Buffer>;
+  try {
+    entries = readZipBuffer(zip, ANSWER_ZIP_LIMITS);
+  } catch (error) {
+    // A zip that cannot be read (an answer cut short) is searched as it is: its stored bytes still show.
+    if (error instanceof ImportFileError && error.code === "corrupt_file") return zip.toString("latin1");
+    throw error;
   }
-  return parts.join("\n");
+  return [...entries].flatMap(([name, data]) => [name, data.toString("utf8")]).join("\n");
 }

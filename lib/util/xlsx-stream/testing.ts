@@ -1,12 +1,14 @@
 import { Writable } from "node:stream";
-import zlib from "node:zlib";
+import { ImportFileError } from "@/lib/contacts/import/import-file-error";
+import { readEntryFromBuffer, readZipBufferDirectory } from "@/lib/contacts/import/zip-reader";
 
 /**
- * For tests of the zip writer: a stream that keeps what it is given, and a reader that checks
- * every structure of a zip written front to back (each local header, its data, its descriptor,
- * the central directory, the ZIP64 records and the end record) and hands back each entry's
- * inflated content. It trusts nothing it can check: sizes, CRCs and offsets are compared across
- * the three places that state them.
+ * For tests of the zip writer: a stream that keeps what it is given, and a checker of every
+ * structure of a zip written front to back (each local header, its data, its descriptor, the
+ * central directory, the ZIP64 records and the end record) that hands back each entry's inflated
+ * content. The zip is read by the contacts import's reader, so what the writer writes is what
+ * the import accepts; the checker then trusts nothing it can check: sizes, CRCs and offsets are
+ * compared across the three places that state them.
  */
 
 export function keepingStream(): { stream: Writable; bytes: () => Buffer } {
@@ -42,15 +44,30 @@ function fail(message: string): never {
   throw new Error(`zip check: ${message}`);
 }
 
-/** Reads the zip's directory, then checks every entry against its local header and descriptor. */
+/** The import's reader, with its refusals as check failures. */
+function read<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ImportFileError) fail(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Reads the zip with the import's reader (directory, ZIP64 fields, inflating with size and CRC
+ * checked), then checks what a reader may overlook but this writer promises: the end records
+ * agree with each other, and every entry's local header and descriptor agree with the directory.
+ */
 export function checkZip(zip: Buffer, options: { inflate?: (name: string) => boolean } = {}): CheckedZip {
-  const endAt = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (endAt < 0 || endAt !== zip.length - 22) fail("the end record is not the last 22 bytes");
-  let count = zip.readUInt16LE(endAt + 10);
+  const directory = read(() => readZipBufferDirectory(zip));
+  const { endRecordOffset: endAt, directoryOffset, directorySize } = directory;
+  if (endAt !== zip.length - 22) fail("the end record is not the last 22 bytes");
+  const count = zip.readUInt16LE(endAt + 10);
   if (zip.readUInt16LE(endAt + 8) !== count) fail("the end record's two entry counts differ");
-  let directorySize = zip.readUInt32LE(endAt + 12);
-  let directoryOffset = zip.readUInt32LE(endAt + 16);
   let zip64End = false;
+  // Checked whether or not the reader needed them (it reads them only when the end record's
+  // offset or count overflows): whatever ZIP64 records there are must agree with the end record.
   if (endAt >= 20 && zip.readUInt32LE(endAt - 20) === 0x07064b50) {
     zip64End = true;
     const recordAt = Number(zip.readBigUInt64LE(endAt - 20 + 8));
@@ -60,66 +77,31 @@ export function checkZip(zip: Buffer, options: { inflate?: (name: string) => boo
     const count64 = Number(zip.readBigUInt64LE(recordAt + 24));
     if (Number(zip.readBigUInt64LE(recordAt + 32)) !== count64) fail("the ZIP64 end record's two counts differ");
     if (count !== 0xffff && count !== count64) fail("the end record and the ZIP64 record count differently");
-    count = count64;
-    const size64 = Number(zip.readBigUInt64LE(recordAt + 40));
-    const offset64 = Number(zip.readBigUInt64LE(recordAt + 48));
-    if (directorySize !== 0xffffffff && directorySize !== size64) fail("directory sizes differ");
-    if (directoryOffset !== 0xffffffff && directoryOffset !== offset64) fail("directory offsets differ");
-    directorySize = size64;
-    directoryOffset = offset64;
+    if (Number(zip.readBigUInt64LE(recordAt + 40)) !== directorySize) fail("directory sizes differ");
+    if (Number(zip.readBigUInt64LE(recordAt + 48)) !== directoryOffset) fail("directory offsets differ");
     if (directoryOffset + directorySize !== recordAt) fail("the directory does not end where the ZIP64 record starts");
   } else if (directoryOffset + directorySize !== endAt) {
     fail("the directory does not end where the end record starts");
   }
-
-  interface Central {
-    name: string;
-    flags: number;
-    crc: number;
-    size: number;
-    compressedSize: number;
-    offset: number;
-    zip64: boolean;
-  }
-  const central: Central[] = [];
-  let at = directoryOffset;
-  for (let n = 0; n < count; n++) {
-    if (zip.readUInt32LE(at) !== 0x02014b50) fail(`central header ${n} has no signature`);
-    const flags = zip.readUInt16LE(at + 8);
-    if ((flags & 0x0808) !== 0x0808) fail(`central header ${n} lacks the data-descriptor or UTF-8 flag`);
-    if (zip.readUInt16LE(at + 10) !== 8) fail(`entry ${n} is not deflated`);
-    const crc = zip.readUInt32LE(at + 16);
-    let compressedSize = zip.readUInt32LE(at + 20);
-    let size = zip.readUInt32LE(at + 24);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extraLength = zip.readUInt16LE(at + 30);
-    let offset = zip.readUInt32LE(at + 42);
-    const name = zip.toString("utf8", at + 46, at + 46 + nameLength);
-    let zip64 = false;
-    if (extraLength) {
-      const extraAt = at + 46 + nameLength;
-      if (zip.readUInt16LE(extraAt) !== 0x0001) fail(`${name}: an extra field other than ZIP64`);
-      if (zip.readUInt16LE(at + 6) < 45) fail(`${name}: a ZIP64 field without version 4.5`);
-      zip64 = true;
-      let p = extraAt + 4;
-      const next = () => {
-        const value = Number(zip.readBigUInt64LE(p));
-        p += 8;
-        return value;
-      };
-      if (size === 0xffffffff) size = next();
-      if (compressedSize === 0xffffffff) compressedSize = next();
-      if (offset === 0xffffffff) offset = next();
-      if (p !== extraAt + 4 + zip.readUInt16LE(extraAt + 2)) fail(`${name}: the ZIP64 field's length does not match its contents`);
-    }
-    at += 46 + nameLength + extraLength;
-    central.push({ name, flags, crc, size, compressedSize, offset, zip64 });
-  }
-  if (at !== directoryOffset + directorySize) fail("the directory's entries do not fill its stated size");
+  if (directory.entriesEnd !== directoryOffset + directorySize) fail("the directory's entries do not fill its stated size");
 
   const entries: CheckedEntry[] = [];
   let expectedLocal = 0;
-  central.forEach(({ name, flags, crc, size, compressedSize, offset, zip64 }, n) => {
+  directory.entries.forEach((entry, n) => {
+    const { name, flags, crc32: crc, uncompressedSize: size, compressedSize, localHeaderOffset: offset, centralHeaderOffset: at } = entry;
+    if ((flags & 0x0808) !== 0x0808) fail(`central header ${n} lacks the data-descriptor or UTF-8 flag`);
+    if (entry.method !== 8) fail(`entry ${n} is not deflated`);
+    // The only extra field written is ZIP64's, holding exactly the fields that overflowed.
+    const extraLength = zip.readUInt16LE(at + 30);
+    const zip64 = extraLength > 0;
+    if (zip64) {
+      const extraAt = at + 46 + zip.readUInt16LE(at + 28);
+      if (zip.readUInt16LE(extraAt) !== 0x0001) fail(`${name}: an extra field other than ZIP64`);
+      if (zip.readUInt16LE(at + 6) < 45) fail(`${name}: a ZIP64 field without version 4.5`);
+      const overflowed = [at + 20, at + 24, at + 42].filter((field) => zip.readUInt32LE(field) === 0xffffffff).length;
+      if (zip.readUInt16LE(extraAt + 2) !== 8 * overflowed || extraLength !== 4 + 8 * overflowed) fail(`${name}: the ZIP64 field's length does not match its contents`);
+    }
+
     if (offset !== expectedLocal) fail(`${name}: its local header is not right after the previous entry`);
     if (zip.readUInt32LE(offset) !== 0x04034b50) fail(`${name}: no local header at its offset`);
     if (zip.readUInt16LE(offset + 6) !== flags) fail(`${name}: local and central flags differ`);
@@ -132,7 +114,7 @@ export function checkZip(zip: Buffer, options: { inflate?: (name: string) => boo
     const descriptorAt = dataAt + compressedSize;
     if (zip.readUInt32LE(descriptorAt) !== 0x08074b50) fail(`${name}: no data descriptor after its data`);
     // The descriptor runs up to the next entry (or the directory): 16 bytes, or 24 with 8-byte sizes.
-    const descriptorLength = (central[n + 1]?.offset ?? directoryOffset) - descriptorAt;
+    const descriptorLength = (directory.entries[n + 1]?.localHeaderOffset ?? directoryOffset) - descriptorAt;
     if (descriptorLength !== 16 && descriptorLength !== 24) fail(`${name}: the descriptor is ${descriptorLength} bytes long`);
     const wide = descriptorLength === 24;
     if (wide && !zip64) fail(`${name}: 8-byte sizes in the descriptor, but no ZIP64 field in the directory`);
@@ -142,12 +124,8 @@ export function checkZip(zip: Buffer, options: { inflate?: (name: string) => boo
     if (descriptorCrc !== crc || descriptorCompressed !== compressedSize || descriptorSize !== size) fail(`${name}: the descriptor and the directory disagree`);
     expectedLocal = descriptorAt + descriptorLength;
 
-    let data: Buffer | null = null;
-    if (options.inflate?.(name) ?? true) {
-      data = zlib.inflateRawSync(zip.subarray(dataAt, descriptorAt));
-      if (data.length !== size) fail(`${name}: inflates to ${data.length} bytes, not the ${size} stated`);
-      if (zlib.crc32(data) >>> 0 !== crc) fail(`${name}: fails its CRC`);
-    }
+    // Inflated by the reader, which stops at the declared size and checks it and the CRC.
+    const data = (options.inflate?.(name) ?? true) ? read(() => readEntryFromBuffer(zip, entry)) : null;
     entries.push({ name, crc, size, compressedSize, offset, zip64: zip64 || wide, data });
   });
   if (expectedLocal !== directoryOffset) fail("there are bytes between the last entry and the directory");
