@@ -533,6 +533,12 @@ export const dispatcherWorkers = pgTable("dispatcher_workers", {
   startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
   leaseUntil: timestamp("lease_until", { withTimezone: true }).notNull(),
   lastClaimAt: timestamp("last_claim_at", { withTimezone: true }),
+  /**
+   * The process as its kernel knows it (boot id, pid namespace, pid; lib/util/host-process.ts), or
+   * null where that cannot be read: a dispatcher on the same kernel and namespace can then tell
+   * that the process is gone and end its lease at once, instead of waiting for it to lapse.
+   */
+  hostProcess: text("host_process"),
 });
 
 /**

@@ -12,7 +12,7 @@ import { applyLeftBehindOutcomes } from "./outcome-inbox";
 import { applyWaitingReceipts } from "../receipts";
 import { expireOverdueReports } from "./report-deadline";
 import { onQueued, QUEUED_CHANNEL } from "./wake";
-import { countLiveWorkers, reclaimLapsedWorkers, takeWorkerLease, type WorkerLease } from "./worker-lease";
+import { countLiveWorkers, endLeasesOfGoneProcesses, reclaimLapsedWorkers, takeWorkerLease, type WorkerLease } from "./worker-lease";
 
 /**
  * The dispatcher: takes queued messages from the database and hands them to each channel's
@@ -128,6 +128,7 @@ export async function startDispatcher(options: StartDispatcherOptions): Promise<
   async function housekeeping(): Promise<void> {
     if (stopping) return;
     try {
+      await endLeasesOfGoneProcesses(db);
       liveWorkers = Math.max(1, await countLiveWorkers(db));
       const taken = await reclaimLapsedWorkers(db);
       if (taken.requeued > 0) void poll();

@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
+import { arrayParam } from "@/lib/db/array-literal";
 import { executeRows, type Db } from "@/lib/db/client";
 import { newLeaseOwner } from "@/lib/db/lease";
+import { hostProcessPrefix, isGoneProcess, thisHostProcess } from "@/lib/util/host-process";
 import { logger } from "@/lib/util/logger";
 import { applyTransitions, REASON_SUBMIT_OUTCOME_UNKNOWN, type MessageTransition } from "../message-state";
 import { applyOutcomesKeptBy } from "./outcome-inbox";
@@ -37,8 +39,8 @@ const RENEW_RETRY_MS = 500;
 export async function takeWorkerLease(db: Db, options: WorkerLeaseOptions): Promise<WorkerLease> {
   const id = newLeaseOwner();
   const takenAt = Date.now();
-  await db.execute(sql`insert into dispatcher_workers (id, kind, lease_until)
-    values (${id}, ${options.kind}, now() + ${options.leaseMs}::integer * interval '1 millisecond')`);
+  await db.execute(sql`insert into dispatcher_workers (id, kind, lease_until, host_process)
+    values (${id}, ${options.kind}, now() + ${options.leaseMs}::integer * interval '1 millisecond', ${thisHostProcess()})`);
   let live = true;
   let stopped = false;
   let lastRenewed = takenAt;
@@ -176,6 +178,27 @@ export async function reclaimLapsedWorkers(db: Db, batch = 5_000): Promise<Recla
   }
   if (outcome.workers > 0) logger.warn("took back the work of lapsed dispatchers", { ...outcome });
   return outcome;
+}
+
+/**
+ * Ends at once the leases of dispatchers whose process is certainly gone (killed, crashed) on this
+ * kernel (lib/util/host-process.ts): a console restarted after a crash takes its predecessor's
+ * claims and connection slots back now rather than when the lease lapses, and counts it out of
+ * the fair share. Leases of processes it cannot judge (other hosts) lapse as before.
+ */
+export async function endLeasesOfGoneProcesses(db: Db): Promise<number> {
+  const prefix = hostProcessPrefix();
+  if (!prefix) return 0;
+  const rows = await executeRows<{ id: string; host_process: string }>(
+    db,
+    sql`select id, host_process from dispatcher_workers where lease_until >= now() and starts_with(host_process, ${prefix})`,
+  );
+  const gone = rows.filter((r) => isGoneProcess(r.host_process)).map((r) => r.id);
+  if (gone.length === 0) return 0;
+  await db.execute(sql`update dispatcher_workers set lease_until = now() - interval '1 millisecond'
+    where id = any(${arrayParam(gone, "text")}) and lease_until >= now()`);
+  logger.warn("dispatchers whose process is gone: their leases end now", { workers: gone });
+  return gone.length;
 }
 
 /** Dispatchers with a live lease (for a fair share of connection slots). */

@@ -1,0 +1,1 @@
+ALTER TABLE "dispatcher_workers" ADD COLUMN "host_process" text;
