@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureConsoleBuild } from "./harness/console-process";
 import { crashFigureLine, runCrash } from "./harness/crash-run";
 import { createDeployment, type Deployment } from "./harness/deployment";
+import { FIXED_PORTS } from "./testing/fixed-ports";
 
 /**
  * The crash run of crash.faults.test.ts on the embedded database (PGlite in DATA_DIR), in a file of
@@ -24,7 +25,7 @@ describe("the console on the embedded database killed mid-send", () => {
 
   it("embedded database: the web process killed and restarted on the same DATA_DIR", async () => {
     deployment = await createDeployment({ kind: "pglite", name: "crash-pglite" });
-    const figures = await runCrash({ deployment, victim: "web", messages: 50_000, connections: CONNECTIONS, port: 41002, block: 42, timeoutMs: TIMEOUT_MS });
+    const figures = await runCrash({ deployment, victim: "web", messages: 50_000, connections: CONNECTIONS, port: FIXED_PORTS.crashEmbedded, block: 42, timeoutMs: TIMEOUT_MS });
     console.log(crashFigureLine("embedded web", figures));
     expect(figures.inFlightAtKill).toBeGreaterThan(0);
   });

@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureConsoleBuild } from "./harness/console-process";
 import { crashFigureLine, runCrash } from "./harness/crash-run";
 import { createDeployment, type Deployment } from "./harness/deployment";
+import { FIXED_PORTS } from "./testing/fixed-ports";
 
 /**
  * The console killed with SIGKILL in the middle of a CMPP send, then started again on the same
@@ -26,14 +27,14 @@ describe("a console process killed mid-send", () => {
 
   it.skipIf(!serverUrl)("PostgreSQL: the web process killed at a third of 50,000 and restarted", async () => {
     deployment = await createDeployment({ kind: "postgres", serverUrl, name: "crash-web" });
-    const figures = await runCrash({ deployment, victim: "web", messages: 50_000, connections: CONNECTIONS, port: 41001, block: 41, timeoutMs: TIMEOUT_MS });
+    const figures = await runCrash({ deployment, victim: "web", messages: 50_000, connections: CONNECTIONS, port: FIXED_PORTS.crashWeb, block: 41, timeoutMs: TIMEOUT_MS });
     console.log(crashFigureLine("postgres web", figures));
     expect(figures.inFlightAtKill).toBeGreaterThan(0);
   });
 
   it.skipIf(!serverUrl)("PostgreSQL: npm run worker killed beside a live web process (WORKER=off) and restarted", async () => {
     deployment = await createDeployment({ kind: "postgres", serverUrl, name: "crash-worker" });
-    const figures = await runCrash({ deployment, victim: "worker", messages: 10_000, connections: CONNECTIONS, port: 41003, block: 43, timeoutMs: TIMEOUT_MS });
+    const figures = await runCrash({ deployment, victim: "worker", messages: 10_000, connections: CONNECTIONS, port: FIXED_PORTS.crashWorker, block: 43, timeoutMs: TIMEOUT_MS });
     console.log(crashFigureLine("postgres worker", figures));
     expect(figures.inFlightAtKill).toBeGreaterThan(0);
   });

@@ -6,6 +6,7 @@ import { ensureConsoleBuild } from "./harness/console-process";
 import { createDeployment, type Deployment } from "./harness/deployment";
 import { GATEWAY_ACCOUNT, phoneOf, reportedOutcomes, startTestGateway } from "./harness/gateway";
 import { messageStateCounts, numbersReceived, numbersReceivedTwice, waitUntil } from "./harness/send-audit";
+import { FIXED_PORTS } from "./testing/fixed-ports";
 
 /**
  * Scale-out as README "Sending" offers it: two web processes and two `npm run worker` processes,
@@ -35,7 +36,7 @@ describe.skipIf(!serverUrl)("two web processes and two workers on one PostgreSQL
     const { simulator } = gateway;
     try {
       const credentials = await deployment.createApiKey("admin");
-      const webs = [await deployment.start("web", "web-1", { port: 41011 }), await deployment.start("web", "web-2", { port: 41012 })];
+      const webs = [await deployment.start("web", "web-1", { port: FIXED_PORTS.scaleOutWeb1 }), await deployment.start("web", "web-2", { port: FIXED_PORTS.scaleOutWeb2 })];
       const processes = [...webs, await deployment.start("worker", "worker-1"), await deployment.start("worker", "worker-2")];
       const [first, second] = webs.map((w) => consoleApi(w.url!, credentials));
       // Every dispatcher counts the others (a fair share of the slots each) before the send comes.

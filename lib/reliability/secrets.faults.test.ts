@@ -13,6 +13,7 @@ import { startCmppSimulator, silentLogger, type CmppSimulator } from "@/lib/send
 import { ensureConsoleBuild, repositoryRoot, startConsoleServer, type ConsoleServer } from "./testing/console-server";
 import { ExchangeRecorder, json, type RecordedExchange } from "./testing/exchange-recorder";
 import { findBcryptHash, findSecrets, searchableText, type NamedSecret, type SecretHit } from "./testing/secret-scan";
+import { FIXED_PORTS } from "./testing/fixed-ports";
 
 /**
  * Secrets never leave the console. A production server (scripts/server.mjs, its whole stdout and
@@ -33,7 +34,7 @@ import { findBcryptHash, findSecrets, searchableText, type NamedSecret, type Sec
  * with the set-up page and a generated DATA_DIR/app-secret, the PostgreSQL one headless, with
  * ADMIN_EMAIL + ADMIN_PASSWORD and APP_SECRET in its environment.
  */
-const BASE_PORT = 46010;
+const BASE_PORT = FIXED_PORTS.secrets;
 const rand = (bytes: number) => crypto.randomBytes(bytes).toString("hex");
 const randWord = (bytes: number) => crypto.randomBytes(bytes).toString("base64url").replace(/[-_]/g, "x");
 

@@ -8,6 +8,7 @@ import type { CallbackFate } from "@/lib/sender/jsms/sandbox/callback-poster";
 import { afterWarmUp, leastSquaresFit } from "./least-squares-slope";
 import { ensureConsoleBuild, startConsoleServer, type ConsoleServer } from "./testing/console-server";
 import { descriptorKinds, median, readProcessSample, sampleProcess, type ProcessSample } from "./testing/process-sampler";
+import { FIXED_PORTS } from "./testing/fixed-ports";
 
 /**
  * The soak: the console as a user runs it (the production server on the embedded database, the
@@ -20,7 +21,7 @@ import { descriptorKinds, median, readProcessSample, sampleProcess, type Process
  * to give, nothing was sent twice, every import finished whole, and the server logged no error.
  */
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 60);
-const PORT = Number(process.env.SOAK_PORT ?? 47010);
+const PORT = Number(process.env.SOAK_PORT ?? FIXED_PORTS.soak);
 /** Each minute: two CMPP sends, two JSMS sends (RECIPIENTS each), one import of IMPORT_ROWS rows, one reply. */
 const RECIPIENTS = 250;
 const IMPORT_ROWS = 3_000;

@@ -15,8 +15,8 @@ import { channelLive } from "../live/channel-live";
  * back and flow control never piles work up in memory.
  *
  * The pool gets at most a window per connection (connections × W) of messages whose outcome is
- * not yet in the database: a message's place is freed when its outcome is written, not when its
- * SUBMIT_RESP comes. So a process killed at any moment leaves at most that many messages the
+ * not yet in the database: a message's place is freed once its outcome is kept there, not when
+ * its SUBMIT_RESP comes. So a process killed at any moment leaves at most that many messages the
  * gateway may have taken unrecorded, which are sent again marked uncertain; the rest of its claims
  * certainly never left. (Freeing the place at the answer let the recorder's unwritten batch, often
  * a thousand answered messages, be sent twice after a kill.) A place waits only until its

@@ -26,6 +26,7 @@ import {
 } from "@/lib/messages/dispatcher/testing/dispatch-fixtures";
 import { POST } from "./route";
 import { postgresBinDir, startPrivatePostgres, type PrivatePostgres, type StopMode } from "@/lib/reliability/testing/private-postgres";
+import { FIXED_PORTS } from "@/lib/reliability/testing/fixed-ports";
 
 /**
  * PostgreSQL restarted under load, with nothing in the console restarted: one process's
@@ -40,7 +41,7 @@ import { postgresBinDir, startPrivatePostgres, type PrivatePostgres, type StopMo
 vi.mock("@/lib/server/runtime", () => ({ getRuntime: vi.fn() }));
 vi.mock("@/lib/auth/session", () => ({ getSessionActor: vi.fn() }));
 
-const PORT = 43010;
+const PORT = FIXED_PORTS.postgresRestart;
 const MESSAGES = 4_000;
 const sealKey = crypto.randomBytes(32);
 const jsmsApp = { appKey: "aa10664070b44738b6479275", masterSecret: "bb38ce69b1de2a7fa95706ea" };
