@@ -11,6 +11,12 @@ export type InboxTable = "receipt_inbox" | "outcome_inbox";
 
 const KEPT_AT: Record<InboxTable, string> = { receipt_inbox: "received_at", outcome_inbox: "kept_at" };
 
+/**
+ * Rows older than this were left behind (their process died, or its writer stalled): a sweep
+ * applies them. A live writer applies its own within milliseconds.
+ */
+export const LEFT_BEHIND_AFTER_SECONDS = 10;
+
 /** Deletes these rows; returns the ids it deleted (the others were taken already, and applied). */
 export async function takeInboxRows(tx: Db, table: InboxTable, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
@@ -22,17 +28,17 @@ export async function takeInboxRows(tx: Db, table: InboxTable, ids: readonly str
 }
 
 /**
- * Deletes up to `limit` rows kept longer ago than `olderThanSeconds` (left by a process that died,
- * or by a stalled writer), oldest first, and returns `returning` of each. SKIP LOCKED: two
- * sweepers, or a sweeper and a live writer, never take the same row.
+ * Deletes up to `limit` rows kept longer ago than LEFT_BEHIND_AFTER_SECONDS, oldest first, and
+ * returns `returning` of each. SKIP LOCKED: two sweepers, or a sweeper and a live writer, never
+ * take the same row.
  */
-export async function takeLeftBehindRows<T>(tx: Db, table: InboxTable, olderThanSeconds: number, limit: number, returning: SQL): Promise<T[]> {
+export async function takeLeftBehindRows<T>(tx: Db, table: InboxTable, limit: number, returning: SQL): Promise<T[]> {
   const keptAt = sql.identifier(KEPT_AT[table]);
   return executeRows<T>(
     tx,
     sql`with found as (
           select id from ${sql.identifier(table)}
-           where ${keptAt} < now() - make_interval(secs => ${olderThanSeconds}::integer)
+           where ${keptAt} < now() - make_interval(secs => ${LEFT_BEHIND_AFTER_SECONDS}::integer)
            order by ${keptAt} limit ${limit}::integer
            for update skip locked
         )

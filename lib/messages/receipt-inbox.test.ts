@@ -2,7 +2,8 @@ import { sql } from "drizzle-orm";
 import { beforeAll, expect, it } from "vitest";
 import { executeRows, type Db } from "@/lib/db/client";
 import { describeEachDb } from "@/lib/db/test-databases";
-import { applyKeptReceiptsIn, applyOrphanedReceipts, keepReceipts, ORPHANED_AFTER_SECONDS } from "./receipt-inbox";
+import { LEFT_BEHIND_AFTER_SECONDS } from "./inbox-rows";
+import { applyKeptReceiptsIn, applyOrphanedReceipts, keepReceipts } from "./receipt-inbox";
 import type { ProviderReceipt } from "./receipts";
 import { insertTestChannel, insertTestMessages, insertTestSend, sendCounters } from "./testing/fixtures";
 
@@ -51,7 +52,7 @@ describeEachDb("receipts kept before the gateway is answered", (t) => {
     // Its writer is alive and about to apply it: the sweep leaves it.
     expect(await applyOrphanedReceipts(t.db)).toBe(0);
     // The process died: the row ages past the sweep's bound.
-    await t.db.execute(sql`update receipt_inbox set received_at = now() - make_interval(secs => ${ORPHANED_AFTER_SECONDS + 1}::integer)`);
+    await t.db.execute(sql`update receipt_inbox set received_at = now() - make_interval(secs => ${LEFT_BEHIND_AFTER_SECONDS + 1}::integer)`);
     expect(await applyOrphanedReceipts(t.db)).toBe(1);
     expect((await stateOf(t.db, id)).status).toBe("delivered");
     const [event] = await executeRows<{ raw: unknown }>(t.db, sql`select raw from message_events where message_id = ${id}::bigint and kind = 'report'`);

@@ -20,8 +20,6 @@ export interface KeptReceipt {
   receipt: ProviderReceipt;
 }
 
-/** Rows older than this are a dead process's: the sweep applies them. A live writer applies its own within milliseconds. */
-export const ORPHANED_AFTER_SECONDS = 10;
 
 type StoredReceipt = Omit<ProviderReceipt, "reportedAt"> & { reportedAt: string | null };
 
@@ -59,12 +57,12 @@ export async function applyKeptReceiptsIn(tx: Db, kept: readonly KeptReceipt[]):
 }
 
 /**
- * Applies receipts a process kept and did not live to apply (older than ORPHANED_AFTER_SECONDS),
+ * Applies receipts a process kept and did not live to apply (older than LEFT_BEHIND_AFTER_SECONDS),
  * oldest first (takeLeftBehindRows: never two sweepers the same receipt).
  */
 export async function applyOrphanedReceipts(db: Db, limit = 5_000): Promise<number> {
   return db.transaction(async (tx) => {
-    const rows = await takeLeftBehindRows<{ receipt: StoredReceipt }>(tx, "receipt_inbox", ORPHANED_AFTER_SECONDS, limit, sql`t.receipt`);
+    const rows = await takeLeftBehindRows<{ receipt: StoredReceipt }>(tx, "receipt_inbox", limit, sql`t.receipt`);
     await applyReceiptsIn(
       tx,
       rows.map((r) => restored(typeof r.receipt === "string" ? (JSON.parse(r.receipt) as StoredReceipt) : r.receipt)),

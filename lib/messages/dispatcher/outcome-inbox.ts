@@ -23,9 +23,6 @@ export interface KeptOutcome {
   outcome: SubmitOutcome;
 }
 
-/** Rows older than this are left behind: the sweep applies them. A live writer applies its own within milliseconds. */
-export const LEFT_BEHIND_AFTER_SECONDS = 10;
-
 type StoredOutcome = Omit<SubmitOutcome, "transition"> & {
   transition: (Omit<NonNullable<SubmitOutcome["transition"]>, "id" | "nextAttemptAt"> & { id: string; nextAttemptAt?: string | null }) | null;
 };
@@ -108,13 +105,13 @@ export async function applyOutcomesKeptBy(tx: Db, owner: string): Promise<number
 }
 
 /**
- * Applies outcomes left behind (older than LEFT_BEHIND_AFTER_SECONDS: kept by a process after its
+ * Applies outcomes left behind (older than LEFT_BEHIND_AFTER_SECONDS in inbox-rows.ts: kept by a process after its
  * claims were taken back, or by one whose writer has stalled), oldest first (takeLeftBehindRows:
  * never two sweepers the same outcome).
  */
 export async function applyLeftBehindOutcomes(db: Db, limit = 5_000): Promise<number> {
   return db.transaction(async (tx) => {
-    const rows = await takeLeftBehindRows<InboxRow>(tx, "outcome_inbox", LEFT_BEHIND_AFTER_SECONDS, limit, sql`t.channel_id::text as channel_id, t.owner, t.outcome`);
+    const rows = await takeLeftBehindRows<InboxRow>(tx, "outcome_inbox", limit, sql`t.channel_id::text as channel_id, t.owner, t.outcome`);
     return applyTakenRows(tx, rows);
   });
 }
