@@ -86,8 +86,8 @@ describeEachDb("dispatcher over a CMPP gateway", (t) => {
   });
 
   it("leaves a paused send's messages queued and sends them once it is resumed", async () => {
-    const sendId = await queueText(t.db, channelId, "paused", [phoneOf(2001), phoneOf(2002)]);
-    await t.db.execute(sql`update sends set status = 'paused' where id = ${sendId}::uuid`);
+    // Paused from its insert: a dispatcher polling between an insert and a later update would send it.
+    const sendId = await queueSend(t.db, channelId, { text: "paused" }, [phoneOf(2001), phoneOf(2002)], "paused");
     await announceQueued(t.db, t.kind, channelId);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(await sendCounters(t.db, sendId)).toMatchObject({ queued_count: 2, status: "paused" });

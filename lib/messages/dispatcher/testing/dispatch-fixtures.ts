@@ -62,12 +62,17 @@ export async function createJsmsTestChannel(db: Db, sealKey: Buffer, settings: {
 
 export type SendContent = { text: string } | { template: { id: number; params?: Record<string, string>; signId?: number } };
 
-/** A send as the send service leaves it: status sending, one queued message per phone, counters set. */
-export async function queueSend(db: Db, channelId: string, content: SendContent, phones: readonly string[]): Promise<string> {
+/**
+ * A send as the send service leaves it: status sending (or `status`, e.g. paused from the start,
+ * so a running dispatcher never sees it sending), one queued message per phone, counters set.
+ */
+export async function queueSend(
+  db: Db, channelId: string, content: SendContent, phones: readonly string[], status: "sending" | "paused" = "sending",
+): Promise<string> {
   const [send] = await executeRows<{ id: string }>(
     db,
     sql`insert into sends (channel_id, created_by, status, content, audience_size, total, queued_count)
-        values (${channelId}::uuid, 'test', 'sending', ${JSON.stringify(content)}::jsonb, ${phones.length}::integer,
+        values (${channelId}::uuid, 'test', ${status}, ${JSON.stringify(content)}::jsonb, ${phones.length}::integer,
                 ${phones.length}::integer, ${phones.length}::integer)
         returning id::text as id`,
   );
