@@ -32,6 +32,13 @@ describe("message catalogues", () => {
     expect(translateMessage("Something readable.")).toBe("Something readable.");
   });
 
+  it("pass through a key-shaped text that names no sentence, prototype names included", () => {
+    for (const text of ["constructor.name", "errors.__proto__", "errors.toString", "errors", "errors.port_range.x"]) {
+      expect(translateMessage(text)).toBe(text);
+      expect(translateMessage(text, "zh-CN")).toBe(text);
+    }
+  });
+
   it("follow the browser's language", () => {
     expect(localeFromAcceptLanguage("zh-CN,zh;q=0.9,en;q=0.8")).toBe("zh-CN");
     expect(localeFromAcceptLanguage("en-US,en;q=0.9,zh;q=0.5")).toBe("en");

@@ -16,7 +16,16 @@ export function loadMessages(locale: Locale): Messages {
  * The REST API answers in English; anything that is not a known key is passed through as is.
  */
 export function translateMessage(message: string, locale: Locale = "en"): string {
-  if (!/^[a-z_]+(\.[a-z_]+)+$/i.test(message)) return message;
-  const t = createTranslator({ locale, messages: catalogues[locale] });
-  return t.has(message as never) ? t(message as never) : message;
+  if (!/^[a-z_]+(\.[a-z_]+)+$/i.test(message) || !isCatalogueSentence(catalogues[locale], message)) return message;
+  return createTranslator({ locale, messages: catalogues[locale] })(message as never);
+}
+
+/** Own keys down to a string: the translator's own lookup finds "constructor.name" on Object's prototype. */
+function isCatalogueSentence(catalogue: unknown, key: string): boolean {
+  let node = catalogue;
+  for (const part of key.split(".")) {
+    if (typeof node !== "object" || node === null || !Object.hasOwn(node, part)) return false;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return typeof node === "string";
 }

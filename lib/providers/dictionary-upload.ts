@@ -45,11 +45,12 @@ export async function readDictionaryUpload(req: Request, maxBytes = DICTIONARY_M
 
   let problem: DomainError | null = null;
   const fail = (error: DomainError) => (problem ??= error);
-  const fields: Record<string, string> = {};
+  // No prototype: a part named "__proto__" or "constructor" is a field like any other.
+  const fields: Record<string, string> = Object.create(null);
   let file: { fileName: string; fileKind: "xlsx" | "csv"; chunks: Buffer[]; done: Promise<void> } | null = null;
 
   parser.on("field", (name, value) => {
-    if (!(name in fields)) fields[name] = value;
+    if (!Object.hasOwn(fields, name)) fields[name] = value;
   });
   parser.on("file", (name, stream, info) => {
     // A part cut short when the reading stops ends in an error; the problem that stopped it is answered.

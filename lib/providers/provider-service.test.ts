@@ -60,6 +60,14 @@ describeEachDb("providers: resolving a channel's provider", (t) => {
     expect((await t.db.select().from(providers)).length).toBe(before + 2);
   });
 
+  it("takes names that are also names on Object's prototype as new providers", async () => {
+    for (const name of ["constructor", "__proto__", "toString"]) {
+      const id = await resolveProviderForChannel(t.db, name);
+      expect(id).toMatch(/^p_[0-9a-f]{10}$/);
+      expect(await getProvider(t.db, id)).toMatchObject({ name, preset: false, kind: "cmpp" });
+    }
+  });
+
   it("refuses JSMS as a CMPP channel's provider", async () => {
     for (const name of ["jsms", "JSMS"]) {
       const error = await errorOf(resolveProviderForChannel(t.db, name));

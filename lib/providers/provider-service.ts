@@ -127,8 +127,8 @@ function newProviderId(): string {
 export async function resolveProviderForChannel(db: Db, input: string): Promise<string> {
   const name = normalizeProviderName(input);
   if (isCmppPresetId(name)) return name;
-  const presetByChineseName = PRESET_NAMES_ZH[name];
-  if (presetByChineseName) return presetByChineseName;
+  // Own keys only: a provider named "constructor" or "__proto__" is a name like any other.
+  if (Object.hasOwn(PRESET_NAMES_ZH, name)) return PRESET_NAMES_ZH[name]!;
 
   const [byId] = await db.select({ id: providers.id, kind: providers.kind }).from(providers).where(eq(providers.id, name));
   if (byId) {

@@ -202,6 +202,8 @@ describe("parseCallbackForm", () => {
       ["timestamp", { timestamp: "1492150740274.5" }, /timestamp must be milliseconds/],
       ["signature", { signature: "xyz" }, /signature must be 40 hexadecimal/],
       ["type", { type: "SMS_STATE" }, /unknown type "SMS_STATE"; expected one of SMS_REPORT, SMS_REPLY, SMS_TEMPLATE, SMS_SIGN/],
+      ["type", { type: "__proto__" }, /^unknown type "__proto__"/],
+      ["type", { type: "toString" }, /^unknown type "toString"/],
       ["data", { data: "msgId=1" }, /^data is not valid JSON: .* at position 0$/],
       ["data", { data: '{"msgId":"1",' }, /^data is not valid JSON: Unexpected end of JSON input at position 13$/],
       ["data", { data: "[1,2]" }, /^data must be a JSON object, not an array$/],

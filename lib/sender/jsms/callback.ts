@@ -223,7 +223,8 @@ export function parseCallbackForm(fields: CallbackFormFields): CallbackParseResu
   }
   if (!/^\d{1,15}$/.test(timestamp)) return { ok: false, reason: "timestamp must be milliseconds since the epoch", field: "timestamp" };
   if (!/^[0-9a-fA-F]{40}$/.test(signature)) return { ok: false, reason: "signature must be 40 hexadecimal characters (SHA-1)", field: "signature" };
-  if (!(type in DATA_SCHEMAS)) {
+  // Own keys only: `"__proto__" in DATA_SCHEMAS` and `"toString" in …` are true.
+  if (!Object.hasOwn(DATA_SCHEMAS, type)) {
     return { ok: false, reason: `unknown type ${JSON.stringify(type)}; expected one of ${JSMS_CALLBACK_TYPES.join(", ")}`, field: "type" };
   }
   const callbackType = type as JsmsCallbackType;

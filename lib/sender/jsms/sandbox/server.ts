@@ -662,7 +662,7 @@ export async function startJsmsSandbox(options: JsmsSandboxOptions): Promise<Jsm
         send(answer.status, answer.json);
         return;
       }
-      if (!(path in API_ROUTES)) {
+      if (!Object.hasOwn(API_ROUTES, path)) {
         requests++;
         countError(50016);
         const error = sandboxError(50016);
