@@ -1,12 +1,9 @@
 import crypto from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { executeRows } from "@/lib/db/client";
 import { describeEachDb } from "@/lib/db/test-databases";
 import { startJsmsSandbox, type JsmsSandbox } from "@/lib/sender/jsms";
-import { drainJsmsCallbacks, isJsmsCallbackChannel, receiveJsmsCallback } from "../jsms-callback-intake";
 import { REASON_SUBMIT_OUTCOME_UNKNOWN } from "../message-state";
 import { startDispatcher, type Dispatcher } from "./dispatcher";
 import { announceQueued } from "./wake";
@@ -21,6 +18,7 @@ import {
   waitFor,
   type TestChannel,
 } from "./testing/dispatch-fixtures";
+import { settleJsmsSend, startJsmsCallbackReceiver, type JsmsCallbackReceiver } from "./testing/jsms-callback-receiver";
 
 /**
  * A JSMS channel end to end: the dispatcher posts template batches to the sandbox (a local
@@ -39,31 +37,9 @@ const expectedFailed = (phones: string[]) => phones.filter((p) => p.endsWith("4"
 describeEachDb("dispatcher over JSMS (sandbox)", (t) => {
   const app = { appKey: crypto.randomBytes(12).toString("hex"), masterSecret: crypto.randomBytes(12).toString("hex") };
   let sandbox: JsmsSandbox;
-  let callbacks: http.Server;
+  let callbacks: JsmsCallbackReceiver;
   let channel: TestChannel;
   let dispatcher: Dispatcher | undefined;
-
-  /** The console's callback route, reduced to what it does: the echostr check, and the form to the intake. */
-  function serveCallbacks(): Promise<http.Server> {
-    const server = http.createServer((req, res) => {
-      const url = new URL(req.url ?? "/", "http://callback");
-      const key = url.pathname.split("/").pop() ?? "";
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        void (async () => {
-          if (req.method === "GET") {
-            const ok = await isJsmsCallbackChannel(t.db, key);
-            res.writeHead(ok ? 200 : 404, { "content-type": "text/plain" }).end(ok ? (url.searchParams.get("echostr") ?? "") : "");
-            return;
-          }
-          const answer = await receiveJsmsCallback({ db: t.db, sealKey }, key, new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
-          res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
-        })().catch(() => res.writeHead(500).end());
-      });
-    });
-    return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-  }
 
   const appStats = () => sandbox.stats().apps[app.appKey]!;
   const timesAccepted = (mobile: string) => sandbox.timesAccepted({ appKey: app.appKey, mobile, tempId: template.id, tempPara: template.params });
@@ -71,19 +47,14 @@ describeEachDb("dispatcher over JSMS (sandbox)", (t) => {
   async function sendAndSettle(phones: string[]): Promise<string> {
     const sendId = await queueSend(t.db, channel.id, { template }, phones);
     await announceQueued(t.db, t.kind, channel.id);
-    await waitFor("the send's batches to be answered", async () => {
-      const { rows } = await countsOnSendAndRows(t.db, sendId);
-      return rows.queued + rows.submitting === 0;
-    });
-    await sandbox.settleCallbacks();
-    await drainJsmsCallbacks(t.db);
+    await settleJsmsSend(t.db, sandbox, sendId);
     return sendId;
   }
 
   beforeAll(async () => {
-    callbacks = await serveCallbacks();
+    callbacks = await startJsmsCallbackReceiver({ db: t.db, sealKey });
     channel = await createJsmsTestChannel(t.db, sealKey, { name: `jsms-${t.kind}`, ...app });
-    const callbackUrl = `http://127.0.0.1:${(callbacks.address() as AddressInfo).port}/api/jsms/callback/${channel.channelKey}`;
+    const callbackUrl = callbacks.urlFor(channel.channelKey);
     sandbox = await startJsmsSandbox({
       apps: [{ ...app, callbackUrl }],
       reports: { delayMs: [10, 150], statusFor: reportFor, duplicateRate: 0.05 },
@@ -102,7 +73,7 @@ describeEachDb("dispatcher over JSMS (sandbox)", (t) => {
   afterAll(async () => {
     await dispatcher?.stop();
     await sandbox?.close();
-    await new Promise((resolve) => callbacks?.close(resolve));
+    await callbacks?.close();
   });
 
   it("sends 1,200 as two batches and ends each message as its delivery report, received through the callback, says", async () => {

@@ -1,13 +1,11 @@
 import crypto from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { arrayParam } from "@/lib/db/array-literal";
 import { executeRows } from "@/lib/db/client";
 import { describeEachDb } from "@/lib/db/test-databases";
 import { startJsmsSandbox, type JsmsSandbox } from "@/lib/sender/jsms";
-import { drainJsmsCallbacks, isJsmsCallbackChannel, receiveJsmsCallback } from "../jsms-callback-intake";
+import { drainJsmsCallbacks } from "../jsms-callback-intake";
 import { REASON_SUBMIT_OUTCOME_UNKNOWN } from "../message-state";
 import { startDispatcher, type Dispatcher } from "./dispatcher";
 import { announceQueued } from "./wake";
@@ -22,6 +20,7 @@ import {
   waitFor,
   type TestChannel,
 } from "./testing/dispatch-fixtures";
+import { settleJsmsSend, startJsmsCallbackReceiver, type JsmsCallbackReceiver } from "./testing/jsms-callback-receiver";
 
 /**
  * The JSMS rows of the fault matrix: the real dispatcher posting to the sandbox (a local
@@ -40,42 +39,12 @@ const expectedFailed = (phones: string[]) => phones.filter((p) => p.endsWith("4"
 
 describeEachDb("fault matrix: JSMS and its callbacks", (t) => {
   let sandbox: JsmsSandbox;
-  let callbacks: http.Server;
+  let callbacks: JsmsCallbackReceiver;
   let dispatcher: Dispatcher | undefined;
-  let callbackBase = "";
   /** Per channel key: the next N callbacks are stored, then answered 503, as when a proxy loses the console's 200. */
   const answersToLose = new Map<string, number>();
   /** Per channel key: callbacks the intake recognised as one it had stored (answered 200, changed nothing). */
   const storedBefore = new Map<string, number>();
-
-  /** The console's callback route, reduced to what it does: the echostr check, and the form to the intake. */
-  function serveCallbacks(): Promise<http.Server> {
-    const server = http.createServer((req, res) => {
-      const url = new URL(req.url ?? "/", "http://callback");
-      const key = url.pathname.split("/").pop() ?? "";
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        void (async () => {
-          if (req.method === "GET") {
-            const ok = await isJsmsCallbackChannel(t.db, key);
-            res.writeHead(ok ? 200 : 404, { "content-type": "text/plain" }).end(ok ? (url.searchParams.get("echostr") ?? "") : "");
-            return;
-          }
-          const answer = await receiveJsmsCallback({ db: t.db, sealKey }, key, new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
-          if (answer.body.duplicate === true) storedBefore.set(key, (storedBefore.get(key) ?? 0) + 1);
-          const lose = answersToLose.get(key) ?? 0;
-          if (lose > 0 && answer.status === 200) {
-            answersToLose.set(key, lose - 1);
-            res.writeHead(503).end();
-            return;
-          }
-          res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
-        })().catch(() => res.writeHead(500).end());
-      });
-    });
-    return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-  }
 
   /**
    * A channel (and a JSMS app) of its own for each test: the lane's pause after a failing batch
@@ -86,7 +55,7 @@ describeEachDb("fault matrix: JSMS and its callbacks", (t) => {
   beforeEach(async () => {
     app = { appKey: crypto.randomBytes(12).toString("hex"), masterSecret: crypto.randomBytes(12).toString("hex") };
     channel = await createJsmsTestChannel(t.db, sealKey, { name: `jsms-matrix-${crypto.randomBytes(3).toString("hex")}-${t.kind}`, ...app });
-    sandbox.addApp({ ...app, callbackUrl: `${callbackBase}/api/jsms/callback/${channel.channelKey}` });
+    sandbox.addApp({ ...app, callbackUrl: callbacks.urlFor(channel.channelKey) });
   });
 
   const appStats = () => sandbox.stats().apps[app.appKey]!;
@@ -99,14 +68,7 @@ describeEachDb("fault matrix: JSMS and its callbacks", (t) => {
   }
 
   /** Until every message is answered and every callback posted and applied. */
-  async function settle(sendId: string, timeoutMs = 60_000): Promise<void> {
-    await waitFor("the send's batches to be answered", async () => {
-      const { rows } = await countsOnSendAndRows(t.db, sendId);
-      return rows.queued + rows.submitting === 0;
-    }, timeoutMs);
-    await sandbox.settleCallbacks();
-    await drainJsmsCallbacks(t.db);
-  }
+  const settle = (sendId: string, timeoutMs = 60_000) => settleJsmsSend(t.db, sandbox, sendId, timeoutMs);
 
   const msgIdsOf = async (sendId: string) =>
     new Map(
@@ -116,8 +78,13 @@ describeEachDb("fault matrix: JSMS and its callbacks", (t) => {
     );
 
   beforeAll(async () => {
-    callbacks = await serveCallbacks();
-    callbackBase = `http://127.0.0.1:${(callbacks.address() as AddressInfo).port}`;
+    callbacks = await startJsmsCallbackReceiver({ db: t.db, sealKey }, (key, answer) => {
+      if (answer.body.duplicate === true) storedBefore.set(key, (storedBefore.get(key) ?? 0) + 1);
+      const lose = answersToLose.get(key) ?? 0;
+      if (lose === 0 || answer.status !== 200) return undefined;
+      answersToLose.set(key, lose - 1);
+      return 503;
+    });
     sandbox = await startJsmsSandbox({
       apps: [],
       reports: { delayMs: [10, 100], statusFor: reportFor },
@@ -138,7 +105,7 @@ describeEachDb("fault matrix: JSMS and its callbacks", (t) => {
   afterAll(async () => {
     await dispatcher?.stop();
     await sandbox?.close();
-    await new Promise((resolve) => callbacks?.close(resolve));
+    await callbacks?.close();
   });
 
   it("5xx for a while: the batches answered 5xx become unknown, each posted once; the lane pauses, and the rest go out after", { timeout: 90_000 }, async () => {
