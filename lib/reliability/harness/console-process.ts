@@ -22,6 +22,9 @@ const DROPPED = ["DATABASE_URL", "DATA_DIR", "APP_SECRET", "ADMIN_EMAIL", "ADMIN
 
 export type ConsoleKind = "web" | "worker";
 
+/** Each start's first line in the log file begins so. */
+const START_MARK = "----- ";
+
 export interface ConsoleProcess {
   readonly kind: ConsoleKind;
   readonly name: string;
@@ -36,8 +39,18 @@ export interface ConsoleProcess {
   readonly exited: Promise<void>;
   /** SIGKILL to the whole group: no shutdown code runs, as in a power cut or the OOM killer. */
   kill(): Promise<void>;
-  /** SIGTERM (the orderly shutdown), then SIGKILL after `graceMs`. */
-  stop(graceMs?: number): Promise<void>;
+  /**
+   * SIGTERM (the orderly shutdown), then SIGKILL after `graceMs`; resolves with the exit code,
+   * null when a signal ended it (the shutdown did not finish in time).
+   */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/** A process that ended before it was ready; `startLog` is what this start wrote (its log file may hold earlier ones). */
+export class ExitedBeforeReady extends Error {
+  constructor(name: string, readonly startLog: string) {
+    super(`${name} exited before it was ready:\n${tail(startLog)}`);
+  }
 }
 
 export interface ConsoleProcessOptions {
@@ -65,7 +78,7 @@ export async function startConsoleProcess(options: ConsoleProcessOptions): Promi
   fs.mkdirSync(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, `${options.name}.log`);
   const out = fs.openSync(logFile, "a");
-  fs.writeSync(out, `\n----- ${new Date().toISOString()} start ${options.kind} ${options.name}\n`);
+  fs.writeSync(out, `\n${START_MARK}${new Date().toISOString()} start ${options.kind} ${options.name}\n`);
   const [command, args] =
     options.kind === "web"
       ? [process.execPath, [path.join(repositoryRoot, "scripts", "server.mjs"), "-p", String(options.port), "-H", "127.0.0.1"]]
@@ -75,9 +88,11 @@ export async function startConsoleProcess(options: ConsoleProcessOptions): Promi
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${options.name} did not start`);
   let running = true;
+  let exitCode: number | null = null;
   const exited = new Promise<void>((resolve) =>
-    child.once("exit", () => {
+    child.once("exit", (code) => {
       running = false;
+      exitCode = code;
       resolve();
     }),
   );
@@ -106,13 +121,14 @@ export async function startConsoleProcess(options: ConsoleProcessOptions): Promi
       await exited;
     },
     async stop(graceMs = 40_000) {
-      if (!running) return;
+      if (!running) return exitCode;
       signalGroup("SIGTERM");
       const timer = setTimeout(() => signalGroup("SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);
       // The group's other members (tsx under npm) end with their leader's signal; make sure.
       signalGroup("SIGKILL");
+      return exitCode;
     },
   };
   try {
@@ -128,19 +144,22 @@ export async function startConsoleProcess(options: ConsoleProcessOptions): Promi
 async function waitUntilReady(proc: ConsoleProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!proc.running) throw new Error(`${proc.name} exited before it was ready:\n${tail(proc.log())}`);
+    if (!proc.running) throw new ExitedBeforeReady(proc.name, thisStart(proc.log()));
     const ready =
       proc.url !== null
         ? await fetch(`${proc.url}/api/health`).then(
             (r) => r.status === 200,
             () => false,
           )
-        : /"worker started"|worker started/.test(proc.log().slice(proc.log().lastIndexOf("----- ")));
+        : /"worker started"|worker started/.test(thisStart(proc.log()));
     if (ready) return;
     if (Date.now() > deadline) throw new Error(`${proc.name} was not ready within ${timeoutMs} ms:\n${tail(proc.log())}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+/** The log from this start's header on. */
+const thisStart = (log: string) => log.slice(log.lastIndexOf(START_MARK));
 
 export function tail(text: string, lines = 40): string {
   return text.split("\n").slice(-lines).join("\n");
