@@ -1,4 +1,6 @@
+import { isTransactionConflict } from "@/lib/util/errors";
 import type { Db } from "./client";
+import { inTransaction } from "./transaction";
 
 /**
  * Work stored in a table is taken by claiming it, never by reading it: several processes share
@@ -27,7 +29,8 @@ export interface ClaimedRowsWork<Row, Result> {
 export type ClaimedRowOutcome<Row, Result> = { row: Row; ok: true; result: Result } | { row: Row; ok: false; error: unknown };
 
 /**
- * Claims, processes and records in one transaction; answers one outcome per claimed row. The
+ * Claims, processes and records in one transaction (run again if PostgreSQL aborts it for a
+ * deadlock: lib/db/transaction.ts); answers one outcome per claimed row. The
  * usual batch has no bad row, so it is tried first with no savepoint (each costs two more round
  * trips, and on the embedded database two more statements on the web process's thread); only if
  * it fails is the batch claimed again and done row by row, each row in a savepoint of its own.
@@ -35,7 +38,7 @@ export type ClaimedRowOutcome<Row, Result> = { row: Row; ok: true; result: Resul
 export async function processClaimedRows<Row, Result>(db: Db, work: ClaimedRowsWork<Row, Result>): Promise<ClaimedRowOutcome<Row, Result>[]> {
   let claimedAlone = false;
   try {
-    return await db.transaction(async (tx) => {
+    return await inTransaction(db, async (tx) => {
       const rows = await work.claim(tx);
       if (rows.length <= 1) {
         claimedAlone = true;
@@ -50,7 +53,7 @@ export async function processClaimedRows<Row, Result>(db: Db, work: ClaimedRowsW
   }
   // Which row broke the batch is unknown, and its transaction is rolled back: claim the rows
   // again (another claimer may have taken some meanwhile) and try each alone.
-  return db.transaction(async (tx) => processOneByOne(tx, await work.claim(tx), work));
+  return inTransaction(db, async (tx) => processOneByOne(tx, await work.claim(tx), work));
 }
 
 async function processOneByOne<Row, Result>(tx: Db, rows: Row[], work: ClaimedRowsWork<Row, Result>): Promise<ClaimedRowOutcome<Row, Result>[]> {
@@ -60,6 +63,8 @@ async function processOneByOne<Row, Result>(tx: Db, rows: Row[], work: ClaimedRo
       const [result] = await tx.transaction((savepoint) => work.process(savepoint, [row]));
       outcomes.push({ row, ok: true, result: result! });
     } catch (error) {
+      // A deadlock is no fault of the row's: the whole transaction is run again (inTransaction).
+      if (isTransactionConflict(error)) throw error;
       await work.recordFailure(tx, row, error);
       outcomes.push({ row, ok: false, error });
     }

@@ -4,6 +4,7 @@ import { unnestRows } from "@/lib/db/array-literal";
 import type { Db } from "@/lib/db/client";
 import { takeInboxRows, takeLeftBehindRows } from "./inbox-rows";
 import { applyReceiptsIn, type ProviderReceipt } from "./receipts";
+import { inTransaction } from "@/lib/db/transaction";
 
 /**
  * CMPP status reports kept in `receipt_inbox` before the gateway is answered (DELIVER_RESP): a
@@ -61,7 +62,7 @@ export async function applyKeptReceiptsIn(tx: Db, kept: readonly KeptReceipt[]):
  * oldest first (takeLeftBehindRows: never two sweepers the same receipt).
  */
 export async function applyOrphanedReceipts(db: Db, limit = 5_000): Promise<number> {
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const rows = await takeLeftBehindRows<{ receipt: StoredReceipt }>(tx, "receipt_inbox", limit, sql`t.receipt`);
     await applyReceiptsIn(
       tx,

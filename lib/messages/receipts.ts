@@ -3,6 +3,7 @@ import { arrayParam, unnestRows } from "@/lib/db/array-literal";
 import { executeRows, type Db } from "@/lib/db/client";
 import type { OutcomeCategory } from "@/lib/sender/outcome";
 import { applyTransitions, recordMessageEvents, type MessageEventInput, type MessageTransition } from "./message-state";
+import { inTransaction } from "@/lib/db/transaction";
 
 /**
  * Receipt reconciliation, one rule for every provider. A delivery report names the provider's id
@@ -54,7 +55,7 @@ export function phoneMatchKey(phone: string): string {
 
 export async function applyReceipts(db: Db, receipts: ProviderReceipt[]): Promise<ReceiptOutcome[]> {
   if (receipts.length === 0) return [];
-  return db.transaction((tx) => applyReceiptsIn(tx, receipts));
+  return inTransaction(db, (tx) => applyReceiptsIn(tx, receipts));
 }
 
 export async function applyReceipt(db: Db, receipt: ProviderReceipt): Promise<ReceiptOutcome> {
@@ -305,7 +306,7 @@ async function applyWaiting(tx: Db, waiting: WaitingRow[]): Promise<number> {
 }
 
 export async function matchUnmatchedReceipts(db: Db, channelId: string, providerMessageIds: string[]): Promise<number> {
-  return db.transaction((tx) => matchUnmatchedReceiptsIn(tx, channelId, providerMessageIds));
+  return inTransaction(db, (tx) => matchUnmatchedReceiptsIn(tx, channelId, providerMessageIds));
 }
 
 /**
@@ -316,7 +317,7 @@ export async function matchUnmatchedReceipts(db: Db, channelId: string, provider
  * Rows are claimed with SKIP LOCKED so two sweepers never apply the same receipt.
  */
 export async function applyWaitingReceipts(db: Db, limit = 5_000): Promise<number> {
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const waiting = await executeRows<WaitingRow>(
       tx,
       sql`with found as (

@@ -90,3 +90,17 @@ export function isForeignKeyViolation(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * PostgreSQL rolled the transaction back to break a deadlock (40P01) or because it could not be
+ * serialised (40001). Nothing of it was kept, so running it again is safe, and usually succeeds.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (code === "40P01" || code === "40001") return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

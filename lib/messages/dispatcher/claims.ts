@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { arrayParam } from "@/lib/db/array-literal";
 import { executeRows, type Db } from "@/lib/db/client";
 import { applyTransitions } from "../message-state";
+import { inTransaction } from "@/lib/db/transaction";
 
 /**
  * Claiming queued messages: the house rule of lib/db/claim.ts. The rows are picked with
@@ -48,7 +49,7 @@ async function sendsWithQueued(db: Db, channelId: string): Promise<string[]> {
 }
 
 async function claimFromSend(db: Db, owner: string, sendId: string, limit: number): Promise<ClaimedMessage[]> {
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     // (send_id, status, id) is the index that serves this: the send's queued messages in order.
     const picked = await executeRows<{ id: string; send_id: string; phone: string; userid: string | null; attempts: number; uncertain: boolean }>(
       tx,

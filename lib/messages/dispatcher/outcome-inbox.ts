@@ -5,6 +5,7 @@ import { executeRows, type Db } from "@/lib/db/client";
 import { logger } from "@/lib/util/logger";
 import { takeInboxRows, takeLeftBehindRows } from "../inbox-rows";
 import { applySubmitOutcomesIn, type SubmitOutcome } from "./submit-outcomes";
+import { inTransaction } from "@/lib/db/transaction";
 
 /**
  * CMPP submit outcomes kept in `outcome_inbox` before the lane frees their window place: a message
@@ -110,7 +111,7 @@ export async function applyOutcomesKeptBy(tx: Db, owner: string): Promise<number
  * never two sweepers the same outcome).
  */
 export async function applyLeftBehindOutcomes(db: Db, limit = 5_000): Promise<number> {
-  return db.transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const rows = await takeLeftBehindRows<InboxRow>(tx, "outcome_inbox", limit, sql`t.channel_id::text as channel_id, t.owner, t.outcome`);
     return applyTakenRows(tx, rows);
   });

@@ -4,6 +4,7 @@ import { applyKeptReceiptsIn, keepReceipts, type KeptReceipt } from "../receipt-
 import type { ProviderReceipt } from "../receipts";
 import { applyKeptOutcomesIn, keepOutcomes, type KeptOutcome } from "./outcome-inbox";
 import type { RecordedSegment, SubmitOutcome } from "./submit-outcomes";
+import { inTransaction } from "@/lib/db/transaction";
 
 export type { RecordedSegment, SubmitOutcome } from "./submit-outcomes";
 
@@ -146,7 +147,7 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
   const outcomes = serialWriter<{ kept?: KeptOutcome; direct?: SubmitOutcome }>("submit outcomes", channelId, maxBatch, maxWaitMs, async (batch) => {
     const kept = batch.flatMap((item) => (item.kept ? [item.kept] : []));
     const direct = batch.flatMap((item) => (item.direct ? [item.direct] : []));
-    const { lost } = await db.transaction((tx) => applyKeptOutcomesIn(tx, channelId, owner, kept, direct));
+    const { lost } = await inTransaction(db, (tx) => applyKeptOutcomesIn(tx, channelId, owner, kept, direct));
     // Another dispatcher took these claims back (this one's lease lapsed): their outcome is its now.
     if (lost > 0) logger.warn("submit outcomes not recorded: the claims were taken back", { channelId, lost });
   });
@@ -164,7 +165,7 @@ export function createOutcomeRecorder(options: OutcomeRecorderOptions): OutcomeR
   // by two writers, so the answers never queue behind the applying, which contends with every
   // other process on the channel's messages and counters.
   const applying = serialWriter<KeptReceipt>("receipts", channelId, maxBatch, maxWaitMs, async (batch) => {
-    await db.transaction((tx) => applyKeptReceiptsIn(tx, batch));
+    await inTransaction(db, (tx) => applyKeptReceiptsIn(tx, batch));
   });
   const keeping = serialWriter<ProviderReceipt>("receipts to keep", channelId, maxBatch, KEEP_WAIT_MS, async (batch) => {
     for (const kept of await keepReceipts(db, batch)) void applying.add(kept);
