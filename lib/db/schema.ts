@@ -542,6 +542,29 @@ export const dispatcherWorkers = pgTable("dispatcher_workers", {
 });
 
 /**
+ * Which of a dispatcher's claims on a CMPP channel may have reached the gateway: the messages it
+ * has handed to its connections, or is about to, written before the connections get them
+ * (lib/messages/dispatcher/handoff-log.ts). When the dispatcher dies, its other claims certainly
+ * never left and go back to the queue as they were, instead of being sent again as `uncertain`
+ * (or made `unknown` where the channel does not resend). One row per dispatcher and channel,
+ * rewritten whole; it goes with the dispatcher's lease row.
+ */
+export const dispatcherHandoffs = pgTable(
+  "dispatcher_handoffs",
+  {
+    workerId: text("worker_id")
+      .notNull()
+      .references(() => dispatcherWorkers.id, { onDelete: "cascade" }),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    messageIds: bigint("message_ids", { mode: "bigint" }).array().notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.workerId, t.channelId] })],
+);
+
+/**
  * A CMPP channel's connections, as numbered slots: a worker opens one connection per slot it
  * holds, so all workers together never open more than the channel's "number of connections".
  */

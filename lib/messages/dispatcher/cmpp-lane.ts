@@ -4,6 +4,7 @@ import { REASON_SUBMIT_OUTCOME_UNKNOWN, type MessageTransition } from "../messag
 import { claimQueuedMessages, sendContents, type ClaimedMessage } from "./claims";
 import type { DispatchChannel } from "./channel-transport";
 import { releaseConnectionSlots, slotsHeldByOthers, takeConnectionSlots } from "./connection-slots";
+import { logHandoffs } from "./handoff-log";
 import { createOutcomeRecorder, type OutcomeRecorder, type SubmitOutcome } from "./outcome-recorder";
 import type { Lane, LaneContext } from "./lane";
 import { channelLive } from "../live/channel-live";
@@ -18,7 +19,8 @@ import { channelLive } from "../live/channel-live";
  * not yet in the database: a message's place is freed once its outcome is kept there, not when
  * its SUBMIT_RESP comes. So a process killed at any moment leaves at most that many messages the
  * gateway may have taken unrecorded, which are sent again marked uncertain; the rest of its claims
- * certainly never left. (Freeing the place at the answer let the recorder's unwritten batch, often
+ * certainly never left, and the handoff log (handoff-log.ts) says which those are: a message is
+ * handed over only once its id is written there, a window's worth ahead. (Freeing the place at the answer let the recorder's unwritten batch, often
  * a thousand answered messages, be sent twice after a kill.) A place waits only until its
  * outcome is kept by one cheap insert (outcome_inbox, written at once), and applied after in the
  * usual large batches, so the windows turn over at the pace of that insert.
@@ -30,6 +32,13 @@ const CLAIM_BATCH = 1_000;
 export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
   /** Claimed, not yet handed to the pool: they wait for a window place. */
   const waiting: ClaimedMessage[] = [];
+  /**
+   * In the handoff log: handed to the pool and not yet settled, and the first `loggedWaiting` of
+   * `waiting`, which may be handed over without another write.
+   */
+  const logged = new Set<string>();
+  let loggedWaiting = 0;
+  let logging: Promise<void> | null = null;
   const recorder: OutcomeRecorder = createOutcomeRecorder({
     db: ctx.db,
     channelId: channel.id,
@@ -111,9 +120,39 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
     for (const [id, content] of await sendContents(ctx.db, missing)) contents.set(id, String(content.text ?? ""));
   }
 
-  /** Hands waiting messages to the pool while it has window places. */
+  /** Hands waiting messages to the pool while it has window places and they are in the handoff log. */
   function feed(): void {
-    while (pool && waiting.length > 0 && unsettled < windowPlaces()) handOver(pool, waiting.shift()!);
+    while (pool && loggedWaiting > 0 && unsettled < windowPlaces()) {
+      loggedWaiting -= 1;
+      handOver(pool, waiting.shift()!);
+    }
+    // A window's worth ahead, so the windows rarely wait for the write.
+    if (!stopping && loggedWaiting < windowPlaces() && waiting.length > loggedWaiting) void logAhead();
+  }
+
+  /** Writes the next window's worth of waiting messages to the handoff log, then feeds. */
+  function logAhead(): Promise<void> {
+    if (logging) return logging;
+    const next = waiting.slice(loggedWaiting, loggedWaiting + Math.max(1, windowPlaces())).map((m) => m.id);
+    logging = (async () => {
+      try {
+        if (!ctx.lease.live) return;
+        // The whole set each time: what the pool holds, what is logged to come, and the next ones.
+        if (!(await logHandoffs(ctx.db, ctx.owner, channel.id, [...logged, ...next]))) return;
+        // Claims returned meanwhile (returnWaiting) are not in `waiting` any more.
+        const stillFirst = next.every((id, i) => waiting[loggedWaiting + i]?.id === id);
+        if (!stillFirst) return;
+        for (const id of next) logged.add(id);
+        loggedWaiting += next.length;
+      } catch (error) {
+        logger.warn("could not write the CMPP handoff log; trying again", { channelId: channel.id, error });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        logging = null;
+      }
+      if (!stopping) feed();
+    })();
+    return logging;
   }
 
   function handOver(to: CmppPool, message: ClaimedMessage): void {
@@ -127,6 +166,7 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
       .finally(() => {
         unsettled -= 1;
         inFlight -= 1;
+        logged.delete(message.id);
         if (!stopping) feed();
         if (!stopping && inFlight < (slots.length * aheadPerConnection) / 2) void pump();
       });
@@ -134,7 +174,9 @@ export function startCmppLane(ctx: LaneContext, channel: CmppChannel): Lane {
 
   /** Claims that never reached the pool go back to the queue as they were: certainly not sent. */
   function returnWaiting(): void {
+    loggedWaiting = 0;
     for (const message of waiting.splice(0)) {
+      logged.delete(message.id);
       void recorder.recordOutcome({ transition: requeue(message, 0, null) }).finally(() => (inFlight -= 1));
     }
   }

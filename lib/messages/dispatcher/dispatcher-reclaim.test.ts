@@ -36,7 +36,11 @@ const DEAD = "worker:dead-host:crashed";
  * them, and this would steal its claims) nor the dead worker without its claims (it would take the
  * worker back before the claims were its).
  */
-async function leaveCrashedClaims(db: Db, channelId: string, content: SendContent, phones: string[], dead = DEAD): Promise<string> {
+async function leaveCrashedClaims(
+  db: Db, channelId: string, content: SendContent, phones: string[], dead = DEAD,
+  /** How many of the claims (the first, by id) its handoff log says it handed to the gateway; none logged when absent. */
+  handedOver?: number,
+): Promise<string> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`insert into dispatcher_workers (id, kind, lease_until) values (${dead}, 'worker', now() - interval '1 minute')
       on conflict (id) do nothing`);
@@ -45,6 +49,11 @@ async function leaveCrashedClaims(db: Db, channelId: string, content: SendConten
     const sendId = await queueSend(tx, channelId, content, phones);
     await tx.execute(sql`update messages set status = 'submitting', claimed_by = ${dead}, attempts = 1 where send_id = ${sendId}::uuid`);
     await tx.execute(sql`update sends set queued_count = 0, submitting_count = total where id = ${sendId}::uuid`);
+    if (handedOver !== undefined) {
+      await tx.execute(sql`insert into dispatcher_handoffs (worker_id, channel_id, message_ids)
+        select ${dead}, ${channelId}::uuid, coalesce(array_agg(id order by id), '{}')
+          from (select id from messages where send_id = ${sendId}::uuid order by id limit ${handedOver}::integer) handed`);
+    }
     return sendId;
   });
 }
@@ -54,12 +63,14 @@ describeEachDb("taking back a crashed dispatcher's claims", (t) => {
   let dispatcher: Dispatcher | undefined;
   const sends: Record<"resend" | "noResend" | "jsms", { sendId: string; phones: string[] }> = {} as never;
   let resendChannelId: string;
+  let noResendChannelId: string;
 
   beforeAll(async () => {
     simulator = await startCmppSimulator({ account: "900001", password: "secret88", accessNumber: "1065", logger: silentLogger, reports: { delayMs: 20 } });
     const resend = await createCmppTestChannel(t.db, sealKey, simulator.port, { name: `resend-${t.kind}`, connections: 2 });
     resendChannelId = resend.id;
     const noResend = await createCmppTestChannel(t.db, sealKey, simulator.port, { name: `no-resend-${t.kind}`, connections: 2, resubmitUncertain: false });
+    noResendChannelId = noResend.id;
     // Nothing is posted to JSMS for these: the channel needs no sandbox behind it.
     const jsms = await createJsmsTestChannel(t.db, sealKey, { name: `jsms-${t.kind}`, appKey: "a".repeat(24), masterSecret: "b".repeat(24) });
     const phones = (block: number) => Array.from({ length: 50 }, (_, i) => phoneOf(block, i));
@@ -129,5 +140,32 @@ describeEachDb("taking back a crashed dispatcher's claims", (t) => {
     expect(counters).toEqual(rows);
     expect(rows).toMatchObject({ delivered: phones.length, uncertain: phones.length });
     for (const m of await messagesOf(t.db, sendId)) expect(m).toMatchObject({ status: "delivered", uncertain: true, attempts: 2 });
+  });
+
+  it("by its handoff log, sends again as uncertain only what may have reached the gateway; the rest go back as they were", async () => {
+    const dead = `${DEAD}:logged`;
+    const resendPhones = Array.from({ length: 40 }, (_, i) => phoneOf(25, i));
+    const noResendPhones = Array.from({ length: 40 }, (_, i) => phoneOf(26, i));
+    const resendSend = await leaveCrashedClaims(t.db, resendChannelId, { text: "logged resend" }, resendPhones, dead, 5);
+    const noResendSend = await leaveCrashedClaims(t.db, noResendChannelId, { text: "logged no resend" }, noResendPhones, dead, 5);
+    for (const sendId of [resendSend, noResendSend]) {
+      await waitFor("the send to finish", async () => (await countsOnSendAndRows(t.db, sendId)).status === "done", 10_000);
+      const { counters, rows } = await countsOnSendAndRows(t.db, sendId);
+      expect(counters).toEqual(rows);
+    }
+    // Resubmission on: the five handed over are sent again as uncertain; the other 35 once, plainly.
+    const resent = await messagesOf(t.db, resendSend);
+    expect(resent.slice(0, 5).map((m) => [m.status, m.uncertain, m.attempts])).toEqual(Array(5).fill(["delivered", true, 2]));
+    expect(resent.slice(5).map((m) => [m.status, m.uncertain, m.attempts])).toEqual(Array(35).fill(["delivered", false, 1]));
+    const kinds = await eventKindsOf(t.db, resendSend);
+    expect(kinds.get(resent[0]!.id)).toEqual(["uncertain_attempt", "submit_resp", "report"]);
+    expect(kinds.get(resent[5]!.id)).toEqual(["submit_resp", "report"]);
+    // Resubmission off: the five are unknown and never sent again; the 35 that never left are sent and delivered.
+    const notResent = await messagesOf(t.db, noResendSend);
+    expect(notResent.slice(0, 5).map((m) => [m.status, m.error_code])).toEqual(Array(5).fill(["unknown", REASON_SUBMIT_OUTCOME_UNKNOWN]));
+    expect(notResent.slice(5).map((m) => [m.status, m.uncertain])).toEqual(Array(35).fill(["delivered", false]));
+    expect(noResendPhones.map((p) => simulator.stats.texts.get(p)?.length ?? 0)).toEqual([...Array(5).fill(0), ...Array(35).fill(1)]);
+    // The log went with the lease.
+    expect(await executeRows(t.db, sql`select 1 from dispatcher_handoffs where worker_id = ${dead}`)).toEqual([]);
   });
 });

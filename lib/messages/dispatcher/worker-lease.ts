@@ -2,9 +2,11 @@ import { sql } from "drizzle-orm";
 import { arrayParam } from "@/lib/db/array-literal";
 import { executeRows, type Db } from "@/lib/db/client";
 import { newLeaseOwner } from "@/lib/db/lease";
+import { inTransaction } from "@/lib/db/transaction";
 import { hostProcessPrefix, isGoneProcess, thisHostProcess } from "@/lib/util/host-process";
 import { logger } from "@/lib/util/logger";
 import { applyTransitions, REASON_SUBMIT_OUTCOME_UNKNOWN, type MessageTransition } from "../message-state";
+import { handoffsOf } from "./handoff-log";
 import { applyOutcomesKeptBy } from "./outcome-inbox";
 
 /**
@@ -116,13 +118,17 @@ export interface ReclaimOutcome {
   workers: number;
   /** Submit outcomes the lapsed worker had kept, applied before its claims were taken back. */
   applied: number;
+  /** Claims that never reached a gateway (the handoff log says so), back in the queue as they were. */
+  returned: number;
+  /** Claims that may have been sent, back in the queue marked uncertain. */
   requeued: number;
   unknown: number;
 }
 
 /**
- * Takes back what lapsed dispatchers held. The outcomes they kept are applied first; their
- * other `submitting` messages may or may not have been
+ * Takes back what lapsed dispatchers held. The outcomes they kept are applied first. Their
+ * claims on a CMPP channel that the handoff log says never reached the connections go back to the
+ * queue as they were (handoff-log.ts). The other `submitting` messages may or may not have been
  * sent (the crash could come before or after the SUBMIT left), so each is marked uncertain:
  * CMPP channels that allow it send it again (counted as an attempt); JSMS never re-posts (no
  * idempotency key at Jiguang) and CMPP channels with resubmission off make it `unknown`.
@@ -130,9 +136,12 @@ export interface ReclaimOutcome {
  * reclaimers never both take the same worker's messages back.
  */
 export async function reclaimLapsedWorkers(db: Db, batch = 5_000): Promise<ReclaimOutcome> {
-  const outcome: ReclaimOutcome = { workers: 0, applied: 0, requeued: 0, unknown: 0 };
+  const outcome: ReclaimOutcome = { workers: 0, applied: 0, returned: 0, requeued: 0, unknown: 0 };
   for (;;) {
-    const done = await db.transaction(async (tx) => {
+    // Counted once committed: a transaction aborted for a deadlock runs again from the start.
+    const step: Omit<ReclaimOutcome, "workers"> = { applied: 0, returned: 0, requeued: 0, unknown: 0 };
+    const done = await inTransaction(db, async (tx) => {
+      Object.assign(step, { applied: 0, returned: 0, requeued: 0, unknown: 0 });
       const [worker] = await executeRows<{ id: string }>(
         tx,
         sql`select id from dispatcher_workers where lease_until < now() order by lease_until limit 1 for update skip locked`,
@@ -140,18 +149,26 @@ export async function reclaimLapsedWorkers(db: Db, batch = 5_000): Promise<Recla
       if (!worker) return true;
       // First what it knew: outcomes it kept (their SUBMIT_RESP came) and had not applied yet.
       // Requeued as uncertain, those would be sent again though the gateway has them.
-      outcome.applied += await applyOutcomesKeptBy(tx, worker.id);
+      step.applied += await applyOutcomesKeptBy(tx, worker.id);
+      const handoffs = await handoffsOf(tx, worker.id);
       for (;;) {
-        const held = await executeRows<{ id: string; type: string; resubmit: boolean }>(
+        const held = await executeRows<{ id: string; channel_id: string; type: string; resubmit: boolean }>(
           tx,
-          sql`select m.id::text as id, c.type, coalesce((c.config->>'resubmitUncertain')::boolean, true) as resubmit
+          sql`select m.id::text as id, m.channel_id::text as channel_id, c.type, coalesce((c.config->>'resubmitUncertain')::boolean, true) as resubmit
                 from messages m join channels c on c.id = m.channel_id
                where m.status = 'submitting' and m.claimed_by = ${worker.id}
                order by m.id limit ${batch}`,
         );
         if (held.length === 0) break;
+        const neverHanded = (m: (typeof held)[number]) => {
+          const logged = m.type === "cmpp" ? handoffs.get(m.channel_id) : undefined;
+          return logged !== undefined && !logged.has(m.id);
+        };
         const transitions: MessageTransition[] = held.map((m) =>
-          m.type === "cmpp" && m.resubmit
+          neverHanded(m)
+            ? // The claim counted an attempt that never reached the gateway: take it back.
+              { id: m.id, from: "submitting", to: "queued", attempts: -1 }
+            : m.type === "cmpp" && m.resubmit
             ? { id: m.id, from: "submitting", to: "queued", uncertain: true, event: { kind: "uncertain_attempt", raw: { reason: "dispatcher_lost", worker: worker.id } } }
             : {
                 id: m.id,
@@ -162,19 +179,25 @@ export async function reclaimLapsedWorkers(db: Db, batch = 5_000): Promise<Recla
                 event: { kind: "uncertain_attempt", code: REASON_SUBMIT_OUTCOME_UNKNOWN, raw: { reason: "dispatcher_lost", worker: worker.id } },
               },
         );
+        const returned = new Set(transitions.filter((m) => m.uncertain === undefined).map((m) => m.id));
         const moved = await applyTransitions(tx, transitions, { owner: worker.id });
         for (const m of moved) {
-          if (m.to === "queued") outcome.requeued += 1;
-          else outcome.unknown += 1;
+          if (m.to === "unknown") step.unknown += 1;
+          else if (returned.has(m.id)) step.returned += 1;
+          else step.requeued += 1;
         }
         if (held.length < batch) break;
       }
       await tx.execute(sql`update channel_connection_slots set owner = null, taken_at = null where owner = ${worker.id}`);
       await tx.execute(sql`delete from dispatcher_workers where id = ${worker.id}`);
-      outcome.workers += 1;
       return false;
     });
     if (done) break;
+    outcome.workers += 1;
+    outcome.applied += step.applied;
+    outcome.returned += step.returned;
+    outcome.requeued += step.requeued;
+    outcome.unknown += step.unknown;
   }
   if (outcome.workers > 0) logger.warn("took back the work of lapsed dispatchers", { ...outcome });
   return outcome;

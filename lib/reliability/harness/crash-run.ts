@@ -4,7 +4,7 @@ import { consoleApi } from "./console-api";
 import type { ConsoleProcess } from "./console-process";
 import type { Deployment } from "./deployment";
 import { GATEWAY_ACCOUNT, phoneOf, reportedOutcomes, startTestGateway } from "./gateway";
-import { messageByNumber, numbersInFlight, messageStateCounts, numbersReceived, numbersReceivedTwice, numbersWithRecordedSubmit, waitUntil } from "./send-audit";
+import { messageByNumber, numbersHandedOff, numbersInFlight, messageStateCounts, numbersReceived, numbersReceivedTwice, numbersWithRecordedSubmit, waitUntil } from "./send-audit";
 
 /**
  * One crash run: a CMPP send of `messages` through real console processes, the process that
@@ -31,6 +31,8 @@ export interface CrashRunFigures {
   connections: number;
   /** Claimed (`submitting`) in the database at the kill. */
   inFlightAtKill: number;
+  /** Of those, the ones its handoff log named (may have reached the gateway): the rest certainly had not. */
+  handedOffAtKill: number;
   /** Accepted by the gateway but not recorded as submitted at the kill. */
   acceptedUnrecordedAtKill: number;
   /** Connections × the CMPP window: SUBMITs on the wire at once. */
@@ -50,7 +52,8 @@ export interface CrashRunFigures {
 /** One line of figures for the log (docs/RELIABILITY.md takes them from there). */
 export function crashFigureLine(label: string, f: CrashRunFigures): string {
   return (
-    `[figure] crash ${label}: ${f.messages} messages, ${f.connections} connections; in flight at the kill ${f.inFlightAtKill} claimed, ` +
+    `[figure] crash ${label}: ${f.messages} messages, ${f.connections} connections; in flight at the kill ${f.inFlightAtKill} claimed ` +
+    `(${f.handedOffAtKill} in the handoff log), ` +
     `${f.acceptedUnrecordedAtKill} accepted by the gateway but not recorded; received twice ${f.duplicates} (windows: ${f.windowBound}); ` +
     `uncertain ${f.uncertain}; reports lost ${f.reportsLost}; kill → ready ${f.restartSeconds.toFixed(1)} s; restart → send done ${f.recoverySeconds.toFixed(1)} s; whole send ${f.totalSeconds.toFixed(1)} s`
   );
@@ -94,6 +97,7 @@ export async function runCrash(options: CrashRunOptions): Promise<CrashRunFigure
     // What the database held at the kill (nothing has written to it since: the killer was the only dispatcher).
     const recordedBefore = await deployment.read((db) => numbersWithRecordedSubmit(db, sendId));
     const inFlightAtKill = await deployment.read((db) => numbersInFlight(db, sendId));
+    const handedOffAtKill = await deployment.read((db) => numbersHandedOff(db, sendId));
 
     const restartAt = Date.now();
     const restarted =
@@ -131,6 +135,11 @@ export async function runCrash(options: CrashRunOptions): Promise<CrashRunFigure
     // those at most its windows, since a window place is freed only once the outcome is kept.
     expect(twice.filter((phone) => !inFlightAtKill.has(phone))).toEqual([]);
     expect(twice.length, "numbers received twice, against connections × the window").toBeLessThanOrEqual(connections * WINDOW);
+    // The handoff log named every claim that may have left (the others went back to the queue as
+    // certainly unsent, so one of them received twice would be a copy nobody marked), and no more
+    // than the windows and the window's worth logged ahead of them.
+    expect(twice.filter((phone) => !handedOffAtKill.has(phone))).toEqual([]);
+    expect(handedOffAtKill.size, "claims in the handoff log at the kill").toBeLessThanOrEqual(3 * connections * WINDOW);
 
     // Every report applied as the gateway gave it, those it kept while the process was dead
     // included: a report is acknowledged only once it is kept in the database (receipt_inbox), so
@@ -151,6 +160,7 @@ export async function runCrash(options: CrashRunOptions): Promise<CrashRunFigure
       messages,
       connections,
       inFlightAtKill: inFlightAtKill.size,
+      handedOffAtKill: handedOffAtKill.size,
       windowBound: connections * WINDOW,
       acceptedUnrecordedAtKill: acceptedAtKill - recordedBefore.size,
       duplicates: twice.length,

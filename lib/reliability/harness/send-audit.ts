@@ -47,6 +47,17 @@ export async function numbersInFlight(db: Db, sendId: string): Promise<Set<strin
   return new Set(rows.map((r) => r.phone));
 }
 
+/** Claimed messages that a dispatcher's handoff log names: those it may have handed to the gateway. */
+export async function numbersHandedOff(db: Db, sendId: string): Promise<Set<string>> {
+  const rows = await executeRows<{ phone: string }>(
+    db,
+    sql`select m.phone from messages m
+         where m.send_id = ${sendId}::uuid and m.status = 'submitting'
+           and m.id in (select unnest(message_ids) from dispatcher_handoffs)`,
+  );
+  return new Set(rows.map((r) => r.phone));
+}
+
 export interface MessageByNumber {
   status: MessageState;
   uncertain: boolean;
