@@ -1,4 +1,4 @@
-import { isTransactionConflict } from "@/lib/util/errors";
+import { databaseErrorOf, isTransactionConflict } from "@/lib/util/errors";
 import { logger } from "@/lib/util/logger";
 import type { Db } from "./client";
 
@@ -19,18 +19,8 @@ export async function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Pr
       return await db.transaction(work);
     } catch (error) {
       if (!isTransactionConflict(error) || attempt >= CONFLICT_TRIES) throw error;
-      logger.warn("transaction aborted for a conflict; running it again", { attempt, error: { message: describe(error) } });
+      logger.warn("transaction aborted for a conflict; running it again", { attempt, error: { message: databaseErrorOf(error)?.message ?? String(error) } });
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
     }
   }
-}
-
-/** The database's own words (deadlock detected…), not the whole failed query. */
-function describe(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    if ((current as { code?: unknown }).code) return String((current as { message?: unknown }).message);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return String(error);
 }

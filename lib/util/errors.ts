@@ -65,30 +65,34 @@ export class ForbiddenError extends DomainError {
   }
 }
 
-/** Walks an error's cause chain (drizzle wraps driver errors) for a PostgreSQL unique violation. */
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+/**
+ * The PostgreSQL error in an error's cause chain (drizzle wraps driver errors): the first with a
+ * SQLSTATE `code`, as postgres.js and PGlite both report it.
+ */
+export function databaseErrorOf(error: unknown): { code: string; message: string; constraint?: string } | null {
   let current: unknown = error;
   for (let depth = 0; current && depth < 5; depth++) {
-    const candidate = current as { code?: unknown; constraint?: unknown; constraint_name?: unknown; message?: unknown };
-    if (candidate.code === "23505") {
-      if (!constraint) return true;
-      const name = candidate.constraint ?? candidate.constraint_name;
-      return name === constraint || String(candidate.message ?? "").includes(constraint);
+    const candidate = current as { code?: unknown; constraint?: unknown; constraint_name?: unknown; message?: unknown; cause?: unknown };
+    if (typeof candidate.code === "string" && /^[0-9A-Z]{5}$/.test(candidate.code)) {
+      const constraint = candidate.constraint ?? candidate.constraint_name;
+      return { code: candidate.code, message: String(candidate.message ?? ""), constraint: typeof constraint === "string" ? constraint : undefined };
     }
-    current = (current as { cause?: unknown }).cause;
+    current = candidate.cause;
   }
-  return false;
+  return null;
 }
 
-/** Same walk, for a row that others still reference: 23503 (NO ACTION) or 23001 (RESTRICT). */
+/** A PostgreSQL unique violation (23505), of `constraint` when one is named. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const found = databaseErrorOf(error);
+  if (found?.code !== "23505") return false;
+  return !constraint || found.constraint === constraint || found.message.includes(constraint);
+}
+
+/** A row that others still reference: 23503 (NO ACTION) or 23001 (RESTRICT). */
 export function isForeignKeyViolation(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (code === "23503" || code === "23001") return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  const code = databaseErrorOf(error)?.code;
+  return code === "23503" || code === "23001";
 }
 
 /**
@@ -96,11 +100,6 @@ export function isForeignKeyViolation(error: unknown): boolean {
  * serialised (40001). Nothing of it was kept, so running it again is safe, and usually succeeds.
  */
 export function isTransactionConflict(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (code === "40P01" || code === "40001") return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  const code = databaseErrorOf(error)?.code;
+  return code === "40P01" || code === "40001";
 }
