@@ -20,8 +20,9 @@ import { channelLive } from "../live/channel-live";
  * its SUBMIT_RESP comes. So a process killed at any moment leaves at most that many messages the
  * gateway may have taken unrecorded, which are sent again marked uncertain; the rest of its claims
  * certainly never left, and the handoff log (handoff-log.ts) says which those are: a message is
- * handed over only once its id is written there, a window's worth ahead. (Freeing the place at the answer let the recorder's unwritten batch, often
- * a thousand answered messages, be sent twice after a kill.) A place waits only until its
+ * handed over only once its id is written there, a window's worth ahead. (Freeing the place at
+ * the answer let the recorder's unwritten batch, often a thousand answered messages, be sent
+ * twice after a kill.) A place waits only until its
  * outcome is kept by one cheap insert (outcome_inbox, written at once), and applied after in the
  * usual large batches, so the windows turn over at the pace of that insert.
  */
