@@ -7,6 +7,16 @@ import { expect, type Page } from "@playwright/test";
  * `state` says what the page showed (empty form, errors showing…) so a failure tells which case.
  */
 export async function expectNoSeriousA11yViolations(page: Page, state: string) {
+  // Judged at rest: a transition still running (a button fading back from disabled after a failed
+  // upload) has in-between colours that fail the contrast rule. Endless animations (spinners) are left.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => Number.isFinite(Number(animation.effect?.getComputedTiming().endTime ?? Infinity)))
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]).analyze();
   const serious = results.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
