@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCmppSimulator, type CmppSimulator } from "@/lib/sender/cmpp/simulator/simulator";
 import { startJsmsSandbox, type JsmsSandbox } from "@/lib/sender/jsms/sandbox/server";
 import type { CallbackFate } from "@/lib/sender/jsms/sandbox/callback-poster";
+import { createScratchDatabase } from "@/lib/db/scratch-database";
 import { afterWarmUp, leastSquaresFit } from "./least-squares-slope";
 import { ensureConsoleBuild, startConsoleServer, type ConsoleServer } from "./testing/console-server";
 import { descriptorKinds, median, readProcessSample, sampleProcess, type ProcessSample } from "./testing/process-sampler";
@@ -21,6 +22,11 @@ import { FIXED_PORTS } from "./testing/fixed-ports";
  * to give, nothing was sent twice, every import finished whole, and the server logged no error.
  */
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 60);
+/**
+ * SOAK_DATABASE=postgres runs the same soak on a scratch database of DATABASE_URL's server, as a
+ * deployment with PostgreSQL does; the default is the embedded database.
+ */
+const ON_POSTGRES = process.env.SOAK_DATABASE === "postgres";
 const PORT = Number(process.env.SOAK_PORT ?? FIXED_PORTS.soak);
 /** Each minute: two CMPP sends, two JSMS sends (RECIPIENTS each), one import of IMPORT_ROWS rows, one reply. */
 const RECIPIENTS = 250;
@@ -103,12 +109,13 @@ interface ImportView {
   error?: string;
 }
 
-describe.skipIf(process.platform !== "linux")(`soak: ${MINUTES} minutes of sends, callbacks and imports`, () => {
+describe.skipIf(process.platform !== "linux")(`soak: ${MINUTES} minutes of sends, callbacks and imports on ${ON_POSTGRES ? "PostgreSQL" : "the embedded database"}`, () => {
   let dir: string;
   let sim: CmppSimulator;
   let sandbox: JsmsSandbox;
   let server: ConsoleServer;
   let authorization: string;
+  let scratch: { url: string; drop: () => Promise<void> } | undefined;
 
   beforeAll(async () => {
     await ensureConsoleBuild();
@@ -129,16 +136,28 @@ describe.skipIf(process.platform !== "linux")(`soak: ${MINUTES} minutes of sends
     });
     // A fresh DATA_DIR: the server creates the embedded database at its first start, as a new
     // user's does, and the idle figure includes what that creation leaves behind.
+    if (ON_POSTGRES) {
+      if (!process.env.DATABASE_URL) throw new Error("SOAK_DATABASE=postgres needs DATABASE_URL");
+      scratch = await createScratchDatabase(process.env.DATABASE_URL);
+    }
     server = await startConsoleServer({
       port: PORT,
       logFile: path.join(dir, "server.log"),
-      env: (port) => ({ DATA_DIR: path.join(dir, "data"), PUBLIC_URL: `http://127.0.0.1:${port}`, JSMS_BASE_URL: sandbox.url, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password }),
+      env: (port) => ({
+        DATA_DIR: path.join(dir, "data"),
+        ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        JSMS_BASE_URL: sandbox.url,
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+      }),
     });
     authorization = `Basic ${Buffer.from(await apiKeyThroughSignIn(server.url)).toString("base64")}`;
   });
 
   afterAll(async () => {
     await server?.stop();
+    await scratch?.drop();
     await sandbox?.close();
     await sim?.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
