@@ -37,11 +37,13 @@ const SAMPLE_EVERY_MS = 5_000;
 const WARM_UP = 0.2;
 /**
  * Flat means: resident memory grows less than 50 MB an hour along the fitted line. A run shorter
- * than half an hour is allowed 25 MB over its fitted span instead (a single collection of the
- * JavaScript heap moves the resident size by tens of MB, which a short line cannot average out).
+ * than half an hour is allowed 40 MB over its fitted span instead (a single collection of the
+ * JavaScript heap moves the resident size by tens of MB, which a short line cannot average out:
+ * four ten-minute runs of the same code measured −18.5, −1.9, +8.4 and +31.2 MB over the fit).
+ * 40 MB in eight minutes is still a leak of 300 MB an hour; the hour's run keeps the 50 MB/h rule.
  */
 const RSS_SLOPE_MB_PER_HOUR = 50;
-const RSS_SHORT_RUN_ALLOWANCE_MB = 25;
+const RSS_SHORT_RUN_ALLOWANCE_MB = 40;
 /**
  * Open descriptors other than the database's files grow less than 5 % from the first fifth of the
  * steady run to the last (medians), and at most 10: keep-alive sockets and callbacks in flight move the count by a few either way, while
