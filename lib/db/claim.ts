@@ -40,10 +40,9 @@ export async function processClaimedRows<Row, Result>(db: Db, work: ClaimedRowsW
   try {
     return await inTransaction(db, async (tx) => {
       const rows = await work.claim(tx);
-      if (rows.length <= 1) {
-        claimedAlone = true;
-        return processOneByOne(tx, rows, work);
-      }
+      // Set on every run: one aborted for a deadlock may have claimed one row, the next more.
+      claimedAlone = rows.length <= 1;
+      if (claimedAlone) return processOneByOne(tx, rows, work);
       const results = await work.process(tx, rows);
       return rows.map((row, i) => ({ row, ok: true as const, result: results[i]! }));
     });
