@@ -179,7 +179,7 @@ export async function reclaimLapsedWorkers(db: Db, batch = 5_000): Promise<Recla
                 event: { kind: "uncertain_attempt", code: REASON_SUBMIT_OUTCOME_UNKNOWN, raw: { reason: "dispatcher_lost", worker: worker.id } },
               },
         );
-        const returned = new Set(transitions.filter((m) => m.uncertain === undefined).map((m) => m.id));
+        const returned = new Set(held.filter(neverHanded).map((m) => m.id));
         const moved = await applyTransitions(tx, transitions, { owner: worker.id });
         for (const m of moved) {
           if (m.to === "unknown") step.unknown += 1;
